@@ -1,0 +1,74 @@
+# Every tool this project needs is installed from here, so `make synth` and `make test`
+# work on a fresh clone. Stamp files make a second run reinstall nothing that has not changed.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+MXNET_VENV := .mxnet-venv
+CHECKOV_VENV := .checkov-venv
+CDK8S := ./node_modules/.bin/cdk8s
+
+# jsii prints an end-of-life banner for Node 20; the silencing variable must name the
+# running major version, so read it from node itself.
+NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(NODE_MAJOR)
+export CDK8S_CHECK_UPGRADE := false
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: all setup synth test lint fuzz bench imports clean mxnet-venv checkov-venv
+
+all: synth
+
+setup: $(VENV)/.stamp node_modules/.stamp
+
+$(VENV)/.stamp: pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -e '.[dev]' 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+	$(VENV)/bin/python -c "import cdk8s, cdk8s_plus_27, pytest, syrupy, kubernetes_validate"
+	touch $@
+
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+# mxnet 1.9.1 fails to import with numpy >= 1.24, and its pins conflict with the dev
+# tools, so it lives in a venv of its own that only the local-runner tests use.
+mxnet-venv: $(MXNET_VENV)/.stamp
+$(MXNET_VENV)/.stamp:
+	test -x $(MXNET_VENV)/bin/python || $(PYTHON) -m venv $(MXNET_VENV)
+	$(MXNET_VENV)/bin/pip install -q mxnet==1.9.1 numpy==1.23.5 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+	$(MXNET_VENV)/bin/python -c "import mxnet"
+	touch $@
+
+# checkov pins versions that clash with the dev extra: keep it apart.
+checkov-venv: $(CHECKOV_VENV)/.stamp
+$(CHECKOV_VENV)/.stamp:
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q checkov==3.3.30 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+	$(CHECKOV_VENV)/bin/checkov --version
+	touch $@
+
+# OUT lets the tests synthesize elsewhere with the very same command.
+OUT ?= dist
+synth: setup
+	$(CDK8S) synth --output $(OUT)
+
+test: setup mxnet-venv checkov-venv
+	$(VENV)/bin/pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/pytest tests/test_fuzz.py
+
+bench: setup
+	$(VENV)/bin/python benchmarks/synth.py
+
+# Regenerates the typed CRD bindings from crds/ (offline).
+imports: setup
+	$(CDK8S) import --language python --output imports crds/scheduling.volcano.sh_podgroups.yaml crds/scheduling.x-k8s.io_podgroups.yaml crds/jobset.x-k8s.io_jobsets.yaml
+
+clean:
+	rm -rf $(VENV) $(MXNET_VENV) $(CHECKOV_VENV) node_modules

@@ -1,0 +1,206 @@
+"""The MXNet/ps-lite wiring as pure functions: names, labels, ports and ``DMLC_*`` env.
+
+If anything here is wrong the job hangs silently on the cluster, so it is small, has no
+jsii in it, and is tested directly. The facts behind it were measured with MXNet 1.9.1
+(see DESIGN.md):
+
+* every role needs ``DMLC_ROLE``, ``DMLC_PS_ROOT_URI``, ``DMLC_PS_ROOT_PORT`` and the two
+  counts, which must equal the replica counts exactly;
+* the scheduler binds its own ``DMLC_PS_ROOT_URI``; with a DNS name that fails unless
+  ``DMLC_USE_KUBERNETES=1`` makes it bind 0.0.0.0;
+* importing mxnet with ``DMLC_ROLE`` set to scheduler or server runs that node's loop and
+  exits 0 when the workers finish.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, TypeAlias
+
+from . import _validate as v
+from .options import MXNetOptions
+
+Component: TypeAlias = Literal["standalone", "scheduler", "server", "worker"]
+COMPONENTS: tuple[Component, ...] = ("standalone", "scheduler", "server", "worker")
+MANAGED_BY = "mxnet-construct"
+MAIN_CONTAINER = "mxnet"
+CODE_MOUNT = "/app"
+SECRETS_MOUNT = "/secrets"
+PS_NODE_COMMAND = ["python3", "-c", "import mxnet"]
+# Checks that MXNet is installed without importing it: importing it is slow and, with
+# DMLC_ROLE=server, would start a second parameter server inside the probe.
+IMPORTABLE_PROBE = ["python3", "-c", "import importlib.util,sys; sys.exit(importlib.util.find_spec('mxnet') is None)"]
+# A StatefulSet's pods carry controller-revision-hash=<name>-<10 chars>, a label value.
+STATEFULSET_NAME_MAX = v.MAX_NAME - 11
+
+
+@dataclass(frozen=True)
+class Names:
+    """Every object name of one release, computed once so no construct rebuilds a name."""
+
+    release: str
+    name: str
+    fullname: str
+
+    @property
+    def standalone(self) -> str:
+        return self.fullname
+
+    @property
+    def scheduler(self) -> str:
+        return f"{self.fullname}-scheduler"
+
+    @property
+    def server(self) -> str:
+        return f"{self.fullname}-server"
+
+    @property
+    def worker(self) -> str:
+        return f"{self.fullname}-worker"
+
+    @property
+    def headless(self) -> str:
+        return f"{self.fullname}-headless"
+
+    @property
+    def files(self) -> str:
+        return f"{self.fullname}-files"
+
+    def workload(self, component: Component) -> str:
+        return self.fullname if component == "standalone" else f"{self.fullname}-{component}"
+
+    def data_claim(self, component: Component) -> str:
+        """The PVC a scheduler or standalone pod mounts; the pod's claimName uses this too."""
+        return f"{self.workload(component)}-data"
+
+
+def names(release: str, options: MXNetOptions) -> Names:
+    """Helm's ``mxnet.fullname`` rule, with limits checked instead of silently truncated."""
+    v.check_dns_label("release name (chart id)", release, rfc1035=True)
+    name = options.name_override or "mxnet"
+    if options.fullname_override:
+        fullname = options.fullname_override
+    elif name in release:
+        fullname = release
+    else:
+        fullname = f"{release}-{name}"
+    result = Names(release=release, name=name, fullname=fullname)
+    _check_name_lengths(result, options)
+    return result
+
+
+def _check_name_lengths(n: Names, options: MXNetOptions) -> None:
+    if options.mode == "standalone":
+        longest = [(n.standalone, v.MAX_NAME), (n.data_claim("standalone"), v.MAX_NAME)]
+    else:
+        # Pod names become hostnames (<statefulset>-<ordinal>), and StatefulSet names are
+        # also label values with an 11-character suffix, which is the tighter limit.
+        ordinal_len = len(str(max(options.server_count, options.worker_count) - 1)) + 1
+        longest = [
+            (n.scheduler, v.MAX_NAME),
+            (n.data_claim("scheduler"), v.MAX_NAME),
+            (n.headless, v.MAX_NAME),
+            (n.server, min(STATEFULSET_NAME_MAX, v.MAX_NAME - ordinal_len)),
+            (n.worker, min(STATEFULSET_NAME_MAX, v.MAX_NAME - ordinal_len)),
+        ]
+    for obj_name, limit in longest:
+        if len(obj_name) > limit:
+            spare = limit - (len(obj_name) - len(n.fullname))
+            v.fail(
+                "release name",
+                n.release,
+                f"it makes the object name {obj_name!r} ({len(obj_name)} characters, limit {limit}); "
+                f"use a release name or fullname_override of at most {spare} characters",
+            )
+    v.check_dns_label("fullname", n.fullname, rfc1035=True)
+    if len(n.release) > v.MAX_NAME:
+        v.fail("release name", n.release, "label values are at most 63 characters")
+
+
+def selector_labels(n: Names, component: Component) -> dict[str, str]:
+    """Selectors always include the component, so no workload selects another role's pods."""
+    return {
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/instance": n.release,
+        "app.kubernetes.io/name": n.name,
+    }
+
+
+def release_selector(n: Names) -> dict[str, str]:
+    """Matches every pod of the release (headless Service DNS, NetworkPolicy peers)."""
+    return {"app.kubernetes.io/instance": n.release, "app.kubernetes.io/name": n.name}
+
+
+def labels(n: Names, component: Component | None) -> dict[str, str]:
+    out = release_selector(n)
+    if component is not None:
+        out["app.kubernetes.io/component"] = component
+    out["app.kubernetes.io/managed-by"] = MANAGED_BY
+    return dict(sorted(out.items()))
+
+
+def replicas(options: MXNetOptions, component: Component) -> int:
+    if component == "server":
+        return options.server_count
+    if component == "worker":
+        return options.worker_count
+    return 1
+
+
+def dmlc_env(n: Names, options: MXNetOptions, component: Component) -> list[dict[str, Any]]:
+    """The ``DMLC_*`` variables of one role, in a fixed order."""
+    if component == "standalone":
+        return []
+    env: list[dict[str, Any]] = []
+    if component != "scheduler":
+        env.append({"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}})
+    env += [
+        {"name": "DMLC_ROLE", "value": component},
+        # Clients dial the Service, so they use the Service port; the Service maps it to
+        # the same container port. One number, so they can never disagree.
+        {"name": "DMLC_PS_ROOT_URI", "value": n.scheduler},
+        {"name": "DMLC_PS_ROOT_PORT", "value": str(options.scheduler_port)},
+        {"name": "DMLC_NUM_SERVER", "value": str(options.server_count)},
+        {"name": "DMLC_NUM_WORKER", "value": str(options.worker_count)},
+    ]
+    if component == "scheduler":
+        # ps-lite binds DMLC_PS_ROOT_URI literally; a Service name is not a local address,
+        # so without this the scheduler dies with "bind failed" and everyone else waits.
+        env.append({"name": "DMLC_USE_KUBERNETES", "value": "1"})
+    if options.dmlc_interface:
+        env.append({"name": "DMLC_INTERFACE", "value": options.dmlc_interface})
+    if options.dmlc_node_host_from_pod_ip and component != "scheduler":
+        env.append({"name": "DMLC_NODE_HOST", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}})
+    return env
+
+
+def common_env(options: MXNetOptions, component: Component) -> list[dict[str, Any]]:
+    """User and debug env of one role, after the wiring so it reads top-down."""
+    env: list[dict[str, Any]] = []
+    if options.ps_verbose is not None:
+        env.append({"name": "PS_VERBOSE", "value": str(options.ps_verbose)})
+    if options.image.debug:
+        env.append({"name": "BITNAMI_DEBUG", "value": "true"})
+    env += [e.to_json() for e in options.extra_env]
+    env += [e.to_json() for e in options.role(component).extra_env]
+    return env
+
+
+def command(options: MXNetOptions, component: Component) -> list[str]:
+    """Scheduler and servers only import mxnet; workers and standalone run the entrypoint."""
+    if component in ("scheduler", "server"):
+        return list(PS_NODE_COMMAND)
+    return options.entrypoint.command()
+
+
+def pods(options: MXNetOptions) -> int:
+    """How many pods one release runs (the gang size)."""
+    if options.mode == "standalone":
+        return 1
+    return 1 + options.server_count + options.worker_count
+
+
+def components(options: MXNetOptions) -> tuple[Component, ...]:
+    if options.mode == "standalone":
+        return ("standalone",)
+    return ("scheduler", "server", "worker")

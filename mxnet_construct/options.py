@@ -1,0 +1,834 @@
+"""Options: the only place where defaults live and input is checked.
+
+Everything here is plain Python (no jsii), so building and validating options is fast and
+testable without Node. Each option group is a frozen, keyword-only dataclass that checks
+itself in ``__post_init__``; :class:`MXNetOptions` composes them and checks the rules that
+span groups. Defaults follow the Bitnami ``bitnami/mxnet`` chart README unless that default
+is broken; each deviation is stated where it happens.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeAlias, TypedDict
+
+from . import _validate as v
+
+Mode: TypeAlias = Literal["standalone", "distributed"]
+Lifecycle: TypeAlias = Literal["long-running", "job", "jobset"]
+GangScheduler: TypeAlias = Literal["volcano", "scheduler-plugins"]
+PullPolicy: TypeAlias = Literal["Always", "IfNotPresent", "Never"]
+ServiceType: TypeAlias = Literal["ClusterIP", "NodePort", "LoadBalancer"]
+PodManagementPolicy: TypeAlias = Literal["Parallel", "OrderedReady"]
+AccessMode: TypeAlias = Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
+Quantity: TypeAlias = str | int | float
+
+MODES: tuple[Mode, ...] = ("standalone", "distributed")
+LIFECYCLES: tuple[Lifecycle, ...] = ("long-running", "job", "jobset")
+GANG_SCHEDULERS: tuple[GangScheduler, ...] = ("volcano", "scheduler-plugins")
+PULL_POLICIES: tuple[PullPolicy, ...] = ("Always", "IfNotPresent", "Never")
+SERVICE_TYPES: tuple[ServiceType, ...] = ("ClusterIP", "NodePort", "LoadBalancer")
+POD_MANAGEMENT_POLICIES: tuple[PodManagementPolicy, ...] = ("Parallel", "OrderedReady")
+ACCESS_MODES: tuple[AccessMode, ...] = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
+
+DEFAULT_SCHEDULER_PORT = 49875
+# Container fields of Kubernetes 1.27, for checking user-supplied sidecars early: a typo
+# there would otherwise surface only when the API server rejects the manifest.
+CONTAINER_FIELDS = frozenset({
+    "args", "command", "env", "envFrom", "image", "imagePullPolicy", "lifecycle", "livenessProbe",
+    "name", "ports", "readinessProbe", "resizePolicy", "resources", "restartPolicy", "securityContext",
+    "startupProbe", "stdin", "stdinOnce", "terminationMessagePath", "terminationMessagePolicy", "tty",
+    "volumeDevices", "volumeMounts", "workingDir",
+})
+VALUE_FROM_KINDS = ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef")
+
+
+def _frozen_map(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return dict(value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Image:
+    """A container image, assembled as ``registry/repository:tag`` (or ``@digest``).
+
+    Args:
+        registry: Image registry. Chart: ``image.registry`` (default ``docker.io``).
+        repository: Image name. Chart: ``image.repository``. The README's default
+            ``bitnami/MXNet`` is not a valid reference (repositories are lowercase), so the
+            default here is ``bitnami/mxnet``.
+        tag: Image tag. Chart: ``image.tag``, whose README default is the placeholder
+            ``{TAG_NAME}``; the default here is ``1.9.1``, the MXNet release this library
+            is tested against.
+        digest: Optional ``sha256:...`` digest; when set it replaces the tag, so the
+            reference is immutable.
+        pull_policy: ``imagePullPolicy``. Chart: ``image.pullPolicy``.
+        pull_secrets: Names of docker-registry Secrets. Chart: ``image.pullSecrets``.
+        debug: Sets ``BITNAMI_DEBUG=true`` in the main container. Chart: ``image.debug``.
+    """
+
+    registry: str = "docker.io"
+    repository: str = "bitnami/mxnet"
+    tag: str = "1.9.1"
+    digest: str | None = None
+    pull_policy: PullPolicy = "IfNotPresent"
+    pull_secrets: Sequence[str] = ()
+    debug: bool = False
+
+    def __post_init__(self) -> None:
+        self.validate("image")
+
+    def validate(self, where: str) -> None:
+        v.check_str(f"{where}.registry", self.registry)
+        if self.registry and not v.IMAGE_REGISTRY.match(self.registry):
+            v.fail(f"{where}.registry", self.registry, "use a host name with an optional port, e.g. 'docker.io' or 'registry.local:5000'")
+        v.check_str(f"{where}.repository", self.repository, allow_empty=False)
+        if not v.IMAGE_REPOSITORY.match(self.repository):
+            hint = " (repository names are lowercase)" if self.repository.lower() != self.repository else ""
+            v.fail(f"{where}.repository", self.repository, "use lowercase path components such as 'bitnami/mxnet'" + hint)
+        v.check_str(f"{where}.tag", self.tag, allow_empty=False)
+        if not v.IMAGE_TAG.match(self.tag):
+            v.fail(f"{where}.tag", self.tag, "a tag is up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'")
+        if self.digest is not None and not v.IMAGE_DIGEST.match(v.check_str(f"{where}.digest", self.digest)):
+            v.fail(f"{where}.digest", self.digest, "use 'sha256:' followed by the hex digest")
+        v.check_choice(f"{where}.pull_policy", self.pull_policy, PULL_POLICIES)
+        _check_names_list(f"{where}.pull_secrets", self.pull_secrets)
+        v.check_bool(f"{where}.debug", self.debug)
+
+    def reference(self, global_registry: str | None = None) -> str:
+        """The full image reference; ``global_registry`` wins over ``registry`` as in the chart."""
+        registry = global_registry or self.registry
+        name = f"{registry}/{self.repository}" if registry else self.repository
+        return f"{name}@{self.digest}" if self.digest else f"{name}:{self.tag}"
+
+
+def _check_names_list(field_name: str, value: object) -> tuple[str, ...]:
+    items = v.check_list(field_name, value)
+    for i, item in enumerate(items):
+        v.check_dns_subdomain(f"{field_name}[{i}]", item)
+    return tuple(items)
+
+
+DEFAULT_GIT_IMAGE = Image(repository="bitnami/git", tag="2.43.0")
+DEFAULT_VOLUME_PERMISSIONS_IMAGE = Image(repository="bitnami/minideb", tag="buster", pull_policy="Always")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resources:
+    """Container resource requests and limits, as Kubernetes quantities.
+
+    Args:
+        requests: e.g. ``{"cpu": "500m", "memory": "1Gi"}``.
+        limits: e.g. ``{"memory": "2Gi"}``. Chart: ``resources`` (default none).
+    """
+
+    requests: Mapping[str, Quantity] = field(default_factory=dict)
+    limits: Mapping[str, Quantity] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.validate("resources")
+
+    def validate(self, where: str) -> None:
+        for part in ("requests", "limits"):
+            values = v.check_mapping(f"{where}.{part}", getattr(self, part))
+            for name, qty in values.items():
+                v.check_label_key(f"{where}.{part} key", name)
+                v.check_quantity(f"{where}.{part}[{name!r}]", qty)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.limits:
+            out["limits"] = dict(self.limits)
+        if self.requests:
+            out["requests"] = dict(self.requests)
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvVar:
+    """One environment variable: a plain ``value`` or a ``value_from`` source.
+
+    Args:
+        name: Variable name.
+        value: Literal value. Never put secrets here: use ``value_from`` with a
+            ``secretKeyRef`` so the synthesized YAML holds only a reference.
+        value_from: A Kubernetes ``EnvVarSource`` in its YAML form, e.g.
+            ``{"secretKeyRef": {"name": "s3", "key": "token"}}``.
+    """
+
+    name: str
+    value: str | None = None
+    value_from: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        self.validate("env")
+
+    def validate(self, where: str) -> None:
+        v.check_env_name(f"{where}.name", self.name)
+        if self.value is not None:
+            v.check_str(f"{where}[{self.name}].value", self.value)
+        if self.value_from is not None:
+            source = v.check_mapping(f"{where}[{self.name}].value_from", self.value_from)
+            kinds = [k for k in source if k in VALUE_FROM_KINDS]
+            if len(kinds) != 1 or len(source) != 1:
+                v.fail(f"{where}[{self.name}].value_from", dict(source), "give exactly one of " + ", ".join(VALUE_FROM_KINDS))
+            v.check_json(f"{where}[{self.name}].value_from", source)
+        if (self.value is None) == (self.value_from is None):
+            v.fail(f"{where}[{self.name}]", self, "set exactly one of value and value_from")
+
+    @classmethod
+    def from_secret(cls, name: str, secret: str, key: str) -> EnvVar:
+        """A variable read from a Secret key; the value never appears in the manifests."""
+        return cls(name=name, value_from={"secretKeyRef": {"name": secret, "key": key}})
+
+    @classmethod
+    def from_field(cls, name: str, field_path: str) -> EnvVar:
+        """A variable from the pod's own fields, e.g. ``status.podIP``."""
+        return cls(name=name, value_from={"fieldRef": {"fieldPath": field_path}})
+
+    def to_json(self) -> dict[str, Any]:
+        if self.value_from is not None:
+            return {"name": self.name, "valueFrom": dict(self.value_from)}
+        return {"name": self.name, "value": self.value}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Probe:
+    """Liveness or readiness probe timing. Chart: ``livenessProbe.*``, ``readinessProbe.*``.
+
+    The scheduler is probed with a TCP connect on its port. The chart probed servers and
+    workers with ``python3 -c "import mxnet"`` every 5 s, which loads the whole framework
+    each time; here they run a check that MXNet is importable without importing it.
+    """
+
+    enabled: bool = True
+    initial_delay_seconds: int = 5
+    period_seconds: int = 5
+    timeout_seconds: int = 5
+    success_threshold: int = 1
+    failure_threshold: int = 5
+
+    def __post_init__(self) -> None:
+        self.validate("probe")
+
+    def validate(self, where: str) -> None:
+        v.check_bool(f"{where}.enabled", self.enabled)
+        v.check_int(f"{where}.initial_delay_seconds", self.initial_delay_seconds, minimum=0)
+        v.check_int(f"{where}.period_seconds", self.period_seconds, minimum=1)
+        v.check_int(f"{where}.timeout_seconds", self.timeout_seconds, minimum=1)
+        v.check_int(f"{where}.success_threshold", self.success_threshold, minimum=1)
+        v.check_int(f"{where}.failure_threshold", self.failure_threshold, minimum=1)
+
+    def timing(self) -> dict[str, int]:
+        return {
+            "failureThreshold": self.failure_threshold,
+            "initialDelaySeconds": self.initial_delay_seconds,
+            "periodSeconds": self.period_seconds,
+            "successThreshold": self.success_threshold,
+            "timeoutSeconds": self.timeout_seconds,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Persistence:
+    """The ``data`` volume mounted at ``mount_path``. Chart: ``persistence.*``.
+
+    Disabled, it is an emptyDir. Enabled, the scheduler and standalone pods mount a
+    PersistentVolumeClaim named ``<fullname>-scheduler-data`` / ``<fullname>-data`` (the
+    same name the pod's volume claims: the 3.x chart got this wrong), and servers and
+    workers get one claim per pod from a volumeClaimTemplate named ``data``.
+
+    Args:
+        storage_class: ``storageClassName``; ``"-"`` writes ``""`` (no dynamic
+            provisioning), as in Helm charts. None falls back to the global storage class.
+    """
+
+    enabled: bool = False
+    mount_path: str = "/bitnami/mxnet"
+    storage_class: str | None = None
+    access_mode: AccessMode = "ReadWriteOnce"
+    size: Quantity = "8Gi"
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.validate("persistence")
+
+    def validate(self, where: str) -> None:
+        v.check_bool(f"{where}.enabled", self.enabled)
+        _check_abs_path(f"{where}.mount_path", self.mount_path)
+        if self.storage_class is not None and self.storage_class != "-":
+            v.check_dns_subdomain(f"{where}.storage_class", self.storage_class)
+        v.check_choice(f"{where}.access_mode", self.access_mode, ACCESS_MODES)
+        v.check_quantity(f"{where}.size", self.size)
+        v.check_str_mapping(f"{where}.annotations", self.annotations, keys="annotation")
+
+
+def _check_abs_path(field_name: str, value: object) -> str:
+    text = v.check_str(field_name, value, allow_empty=False)
+    if not text.startswith("/") or ":" in text:
+        v.fail(field_name, text, "use an absolute path without ':'")
+    return text
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecurityContext:
+    """Pod and container security settings.
+
+    ``enabled``, ``fs_group`` and ``run_as_user`` are the chart's ``securityContext.*``.
+    The rest make every pod meet the Kubernetes "restricted" Pod Security Standard by
+    default; each can be relaxed on its own.
+
+    Args:
+        enabled: Write the pod-level ``fsGroup``/``runAsUser``. Chart default true.
+        fs_group: Chart default 1001.
+        run_as_user: Chart default 1001.
+        run_as_non_root: Refuse to start containers that would run as root.
+        seccomp_profile: ``RuntimeDefault`` or ``Unconfined``; None omits it.
+        allow_privilege_escalation: Container ``allowPrivilegeEscalation``.
+        drop_capabilities: Capabilities dropped from every container.
+        read_only_root_filesystem: Off by default because MXNet and user scripts write
+            caches under the home directory.
+    """
+
+    enabled: bool = True
+    fs_group: int = 1001
+    run_as_user: int = 1001
+    run_as_non_root: bool = True
+    seccomp_profile: Literal["RuntimeDefault", "Unconfined"] | None = "RuntimeDefault"
+    allow_privilege_escalation: bool = False
+    drop_capabilities: Sequence[str] = ("ALL",)
+    read_only_root_filesystem: bool = False
+
+    def __post_init__(self) -> None:
+        self.validate("security_context")
+
+    def validate(self, where: str) -> None:
+        v.check_bool(f"{where}.enabled", self.enabled)
+        v.check_int(f"{where}.fs_group", self.fs_group, minimum=0, maximum=2**31 - 1)
+        v.check_int(f"{where}.run_as_user", self.run_as_user, minimum=0, maximum=2**31 - 1)
+        v.check_bool(f"{where}.run_as_non_root", self.run_as_non_root)
+        if self.run_as_non_root and self.enabled and self.run_as_user == 0:
+            v.fail(f"{where}.run_as_user", 0, "run_as_non_root is set, so the user must not be 0")
+        if self.seccomp_profile is not None:
+            v.check_choice(f"{where}.seccomp_profile", self.seccomp_profile, ("RuntimeDefault", "Unconfined"))
+        v.check_bool(f"{where}.allow_privilege_escalation", self.allow_privilege_escalation)
+        for i, cap in enumerate(v.check_list(f"{where}.drop_capabilities", self.drop_capabilities)):
+            v.check_str(f"{where}.drop_capabilities[{i}]", cap, allow_empty=False)
+        v.check_bool(f"{where}.read_only_root_filesystem", self.read_only_root_filesystem)
+
+    def pod_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.enabled:
+            out["fsGroup"] = self.fs_group
+            out["runAsUser"] = self.run_as_user
+        if self.run_as_non_root:
+            out["runAsNonRoot"] = True
+        if self.seccomp_profile:
+            out["seccompProfile"] = {"type": self.seccomp_profile}
+        return out
+
+    def container_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"allowPrivilegeEscalation": self.allow_privilege_escalation}
+        if self.drop_capabilities:
+            out["capabilities"] = {"drop": list(self.drop_capabilities)}
+        if self.read_only_root_filesystem:
+            out["readOnlyRootFilesystem"] = True
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class VolumePermissions:
+    """An init container that ``chown``s the data volume to ``run_as_user:fs_group``.
+
+    Chart: ``volumePermissions.*``. It runs as root, so it is the one documented exception
+    to the restricted profile, and it exists only when enabled.
+    """
+
+    enabled: bool = False
+    image: Image = DEFAULT_VOLUME_PERMISSIONS_IMAGE
+    resources: Resources | None = None
+
+    def __post_init__(self) -> None:
+        v.check_bool("volume_permissions.enabled", self.enabled)
+        v.check_type("volume_permissions.image", self.image, Image, "an Image")
+        if self.resources is not None:
+            v.check_type("volume_permissions.resources", self.resources, Resources, "a Resources")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Entrypoint:
+    """What the workers (and the standalone pod) run. Chart: ``entrypoint.*``.
+
+    ``file`` ending in ``.py`` runs as ``python3 FILE ARGS``, any other file as
+    ``bash FILE ARGS``, and no file as ``sleep infinity``. ``args`` are passed as separate
+    arguments, never through a shell, so no quoting is needed.
+    """
+
+    file: str = ""
+    args: Sequence[str] = ()
+    work_dir: str = "/app"
+
+    def __post_init__(self) -> None:
+        v.check_str("entrypoint.file", self.file)
+        for i, arg in enumerate(v.check_list("entrypoint.args", self.args)):
+            v.check_str(f"entrypoint.args[{i}]", arg)
+        _check_abs_path("entrypoint.work_dir", self.work_dir)
+
+    def command(self) -> list[str]:
+        if not self.file:
+            return ["sleep", "infinity"]
+        runner = "python3" if self.file.endswith(".py") else "bash"
+        return [runner, self.file, *self.args]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExistingConfigMap:
+    """Code from a ConfigMap that already exists, mounted at ``/app``. Chart: ``configMap``."""
+
+    name: str
+
+    def __post_init__(self) -> None:
+        v.check_dns_subdomain("code.name (configMap)", self.name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LocalFiles:
+    """Code shipped in the ``<fullname>-files`` ConfigMap, mounted at ``/app``.
+
+    Chart: the files under the chart's ``files/`` directory. Use
+    :meth:`from_directory` to read a directory the same way.
+    """
+
+    files: Mapping[str, str]
+
+    def __post_init__(self) -> None:
+        files = v.check_str_mapping("code.files", self.files)
+        if not files:
+            v.fail("code.files", {}, "give at least one file")
+        total = 0
+        for key, text in files.items():
+            if len(key) > 253 or not all(c.isalnum() or c in "-._" for c in key):
+                v.fail("code.files key", key, "ConfigMap keys use letters, digits, '-', '_' and '.' (files directly in the directory)")
+            total += len(key) + len(text.encode())
+        if total > 1_000_000:
+            v.fail("code.files", f"{total} bytes", "a ConfigMap holds at most 1 MiB; clone large code from git instead")
+
+    @classmethod
+    def from_directory(cls, path: str | os.PathLike[str]) -> LocalFiles:
+        """Reads every regular file directly in ``path`` (sorted, so output is stable)."""
+        root = Path(path)
+        if not root.is_dir():
+            v.fail("code directory", str(root), "give an existing directory")
+        files = {p.name: p.read_text() for p in sorted(root.iterdir()) if p.is_file() and not p.name.startswith(".")}
+        return cls(files=files)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GitRepository:
+    """Code cloned into an emptyDir at ``/app`` by the ``git-clone-repository`` init container.
+
+    Chart: ``cloneFilesFromGit.*`` (repository, revision default ``master``).
+    """
+
+    repository: str
+    revision: str = "master"
+
+    def __post_init__(self) -> None:
+        repo = v.check_str("code.repository (cloneFilesFromGit.repository)", self.repository)
+        if not repo.strip():
+            v.fail("code.repository (cloneFilesFromGit.repository)", repo, "a git source needs a repository URL")
+        if repo.startswith("-") or any(c.isspace() for c in repo):
+            v.fail("code.repository (cloneFilesFromGit.repository)", repo, "give a URL without spaces that does not start with '-'")
+        rev = v.check_str("code.revision (cloneFilesFromGit.revision)", self.revision, allow_empty=False)
+        if rev.startswith("-") or any(c.isspace() for c in rev):
+            v.fail("code.revision (cloneFilesFromGit.revision)", rev, "give a branch or tag without spaces that does not start with '-'")
+
+
+CodeSource: TypeAlias = ExistingConfigMap | LocalFiles | GitRepository
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoleOptions:
+    """Per-role overrides for the scheduler, the servers or the workers.
+
+    A field left as None inherits the release-wide value; ``extra_env`` is appended to
+    the release-wide ``extra_env`` (Chart: ``schedulerExtraEnvVars``,
+    ``serverExtraEnvVars``, ``workerExtraEnvVars``).
+
+    Args:
+        gpus: ``nvidia.com/gpu`` limit per pod. Above zero it also mounts a memory-backed
+            ``/dev/shm``, which data loaders need.
+        shm_size: Size limit of that ``/dev/shm`` volume.
+    """
+
+    resources: Resources | None = None
+    node_selector: Mapping[str, str] | None = None
+    tolerations: Sequence[Mapping[str, Any]] | None = None
+    affinity: Mapping[str, Any] | None = None
+    extra_env: Sequence[EnvVar] = ()
+    gpus: int = 0
+    shm_size: Quantity = "1Gi"
+
+    def __post_init__(self) -> None:
+        self.validate("role")
+
+    def validate(self, where: str) -> None:
+        if self.resources is not None:
+            v.check_type(f"{where}.resources", self.resources, Resources, "a Resources")
+        if self.node_selector is not None:
+            v.check_str_mapping(f"{where}.node_selector", self.node_selector, keys="label", values="label")
+        if self.tolerations is not None:
+            _check_tolerations(f"{where}.tolerations", self.tolerations)
+        if self.affinity is not None:
+            _check_affinity(f"{where}.affinity", self.affinity)
+        _check_env_list(f"{where}.extra_env", self.extra_env)
+        v.check_int(f"{where}.gpus", self.gpus, minimum=0, maximum=64)
+        v.check_quantity(f"{where}.shm_size", self.shm_size)
+
+
+def _check_env_list(field_name: str, value: object) -> None:
+    for i, item in enumerate(v.check_list(field_name, value)):
+        v.check_type(f"{field_name}[{i}]", item, EnvVar, "an EnvVar")
+
+
+def _check_tolerations(field_name: str, value: object) -> None:
+    allowed = {"key", "operator", "value", "effect", "tolerationSeconds"}
+    for i, item in enumerate(v.check_list(field_name, value)):
+        tol = v.check_mapping(f"{field_name}[{i}]", item)
+        unknown = sorted(set(tol) - allowed)
+        if unknown:
+            v.fail(f"{field_name}[{i}]", unknown, "a toleration has only " + ", ".join(sorted(allowed)))
+        v.check_json(f"{field_name}[{i}]", tol)
+
+
+def _check_affinity(field_name: str, value: object) -> None:
+    aff = v.check_mapping(field_name, value)
+    unknown = sorted(set(aff) - {"nodeAffinity", "podAffinity", "podAntiAffinity"})
+    if unknown:
+        v.fail(field_name, unknown, "affinity has only nodeAffinity, podAffinity and podAntiAffinity")
+    v.check_json(field_name, aff)
+
+
+def _check_containers(field_name: str, value: object) -> None:
+    names: set[str] = set()
+    for i, item in enumerate(v.check_list(field_name, value)):
+        spec = v.check_mapping(f"{field_name}[{i}]", item)
+        name = v.check_dns_label(f"{field_name}[{i}].name", spec.get("name"))
+        if name in names:
+            v.fail(f"{field_name}[{i}].name", name, "container names must be unique")
+        names.add(name)
+        v.check_str(f"{field_name}[{i}].image", spec.get("image"), allow_empty=False)
+        unknown = sorted(set(spec) - CONTAINER_FIELDS)
+        if unknown:
+            v.fail(f"{field_name}[{i}]", unknown, "these are not Kubernetes container fields")
+        v.check_json(f"{field_name}[{i}]", spec)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkPolicyOptions:
+    """The release's NetworkPolicy (distributed mode).
+
+    Only the release's own pods may reach the scheduler, servers and workers. Egress is
+    allowed to those pods and to DNS; ``extra_egress`` adds rules (NetworkPolicy egress
+    rule objects in YAML form) for git clones, datasets and so on.
+
+    Args:
+        enabled: Emit the policy. On by default.
+        allow_all_egress: Skip egress restrictions entirely (e.g. for data downloads from
+            anywhere); ingress stays restricted.
+        extra_egress: Additional egress rules.
+    """
+
+    enabled: bool = True
+    allow_all_egress: bool = False
+    extra_egress: Sequence[Mapping[str, Any]] = ()
+
+    def __post_init__(self) -> None:
+        v.check_bool("network_policy.enabled", self.enabled)
+        v.check_bool("network_policy.allow_all_egress", self.allow_all_egress)
+        for i, rule in enumerate(v.check_list("network_policy.extra_egress", self.extra_egress)):
+            rule_map = v.check_mapping(f"network_policy.extra_egress[{i}]", rule)
+            unknown = sorted(set(rule_map) - {"to", "ports"})
+            if unknown:
+                v.fail(f"network_policy.extra_egress[{i}]", unknown, "an egress rule has only 'to' and 'ports'")
+            v.check_json(f"network_policy.extra_egress[{i}]", rule_map)
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobOptions:
+    """Settings of the ``job`` and ``jobset`` lifecycles.
+
+    Args:
+        backoff_limit: Pod failures tolerated per Job before it fails.
+        active_deadline_seconds: Wall-clock limit; a hung ``dist_sync`` job then fails
+            visibly instead of waiting forever.
+        ttl_seconds_after_finished: Garbage-collect finished Jobs after this long.
+        suspend: Create the Jobs suspended.
+        max_restarts: ``jobset`` only: how often the whole group is recreated after a
+            failure (one dead worker stalls ``dist_sync``, so restarts are all-or-nothing).
+    """
+
+    backoff_limit: int = 0
+    active_deadline_seconds: int | None = None
+    ttl_seconds_after_finished: int | None = None
+    suspend: bool = False
+    max_restarts: int = 3
+
+    def __post_init__(self) -> None:
+        v.check_int("job.backoff_limit", self.backoff_limit, minimum=0)
+        if self.active_deadline_seconds is not None:
+            v.check_int("job.active_deadline_seconds", self.active_deadline_seconds, minimum=1)
+        if self.ttl_seconds_after_finished is not None:
+            v.check_int("job.ttl_seconds_after_finished", self.ttl_seconds_after_finished, minimum=0)
+        v.check_bool("job.suspend", self.suspend)
+        v.check_int("job.max_restarts", self.max_restarts, minimum=0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MXNetOptions:
+    """Every option of an MXNet release. ``MXNetChart`` takes these as keyword arguments.
+
+    Args:
+        mode: ``standalone`` (one Deployment) or ``distributed`` (scheduler, servers,
+            workers). Chart: ``mode``.
+        server_count: Server pods (distributed). Chart: ``serverCount``.
+        worker_count: Worker pods (distributed). Chart: ``workerCount``.
+        scheduler_port: The scheduler's port: container port, Service port, targetPort
+            and ``DMLC_PS_ROOT_PORT`` all use this one number. Chart: ``schedulerPort``.
+        image: The MXNet image. Chart: ``image.*``.
+        git_image: The image of the git-clone init container. Chart: ``git.*``.
+        global_image_registry: Overrides every image's registry.
+            Chart: ``global.imageRegistry``.
+        global_image_pull_secrets: Added to every pod. Chart: ``global.imagePullSecrets``.
+        global_storage_class: Storage class when ``persistence.storage_class`` is unset.
+            Chart: ``global.storageClass``.
+        name_override: Replaces ``mxnet`` in names and the ``name`` label.
+            Chart: ``nameOverride``.
+        fullname_override: Replaces ``<release>-mxnet`` in object names.
+            Chart: ``fullnameOverride``.
+        volume_permissions: Chart: ``volumePermissions.*``.
+        service_type: Type of the scheduler Service. Chart: ``service.type``.
+        entrypoint: Chart: ``entrypoint.*``.
+        pod_management_policy: Of the server and worker StatefulSets.
+            Chart: ``podManagementPolicy``.
+        code: Where ``/app`` comes from: :class:`ExistingConfigMap` (chart ``configMap``),
+            :class:`LocalFiles` (chart ``files/``) or :class:`GitRepository` (chart
+            ``cloneFilesFromGit``). The chart picks the first set in that order; here
+            there is a single field, so two sources can't silently shadow each other.
+        extra_env: Env for every role. Chart: ``commonExtraEnvVars``.
+        existing_secret: A Secret mounted read-only at ``/secrets``. Chart: ``existingSecret``.
+        node_selector, tolerations, affinity, resources: For every pod, unless a role
+            overrides them. Chart: ``nodeSelector``, ``tolerations``, ``affinity``,
+            ``resources``.
+        security_context: Chart: ``securityContext.*`` plus the restricted profile.
+        liveness_probe: Chart: ``livenessProbe.*``.
+        readiness_probe: Chart: ``readinessProbe.*`` (timeout default 1 s).
+        persistence: Chart: ``persistence.*``.
+        sidecars: Extra containers in every pod (Kubernetes container YAML).
+            Chart: ``sidecars``.
+        init_containers: Extra init containers in every pod. Chart: ``initContainers``.
+        scheduler, server, worker: Per-role overrides.
+        lifecycle: ``long-running`` (Deployment and StatefulSets, like the chart), ``job``
+            (batch/v1 Jobs that complete) or ``jobset`` (one JobSet that restarts as a
+            whole).
+        job: Settings of the ``job`` and ``jobset`` lifecycles.
+        gang_scheduler: ``volcano`` or ``scheduler-plugins`` emits a PodGroup so the
+            release is scheduled all at once or not at all.
+        network_policy: The release's NetworkPolicy.
+        pod_disruption_budget: Emit a PodDisruptionBudget that blocks voluntary evictions
+            of a running distributed job (a drain then waits until the job ends).
+        service_account: Emit a ServiceAccount ``<fullname>`` with no API token mounted.
+        dmlc_interface: ``DMLC_INTERFACE``: the NIC ps-lite binds to (e.g. ``eth0``).
+        dmlc_node_host_from_pod_ip: Set ``DMLC_NODE_HOST`` to the pod IP on servers and
+            workers, for clusters where interface discovery picks the wrong address.
+        host_network: Run pods in the node's network (with ``ClusterFirstWithHostNet``).
+        publish_not_ready_addresses: On the headless Service, so pod DNS exists before
+            readiness (avoids start-up DNS races).
+        ps_verbose: ``PS_VERBOSE`` (1 or 2) on every role, to debug hangs.
+    """
+
+    mode: Mode = "standalone"
+    server_count: int = 1
+    worker_count: int = 1
+    scheduler_port: int = DEFAULT_SCHEDULER_PORT
+    image: Image = field(default_factory=Image)
+    git_image: Image = DEFAULT_GIT_IMAGE
+    global_image_registry: str | None = None
+    global_image_pull_secrets: Sequence[str] = ()
+    global_storage_class: str | None = None
+    name_override: str | None = None
+    fullname_override: str | None = None
+    volume_permissions: VolumePermissions = field(default_factory=VolumePermissions)
+    service_type: ServiceType = "ClusterIP"
+    entrypoint: Entrypoint = field(default_factory=Entrypoint)
+    pod_management_policy: PodManagementPolicy = "Parallel"
+    code: CodeSource | None = None
+    extra_env: Sequence[EnvVar] = ()
+    existing_secret: str | None = None
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    tolerations: Sequence[Mapping[str, Any]] = ()
+    affinity: Mapping[str, Any] = field(default_factory=dict)
+    resources: Resources = field(default_factory=Resources)
+    security_context: SecurityContext = field(default_factory=SecurityContext)
+    liveness_probe: Probe = field(default_factory=Probe)
+    readiness_probe: Probe = field(default_factory=lambda: Probe(timeout_seconds=1))
+    persistence: Persistence = field(default_factory=Persistence)
+    sidecars: Sequence[Mapping[str, Any]] = ()
+    init_containers: Sequence[Mapping[str, Any]] = ()
+    scheduler: RoleOptions = field(default_factory=RoleOptions)
+    server: RoleOptions = field(default_factory=RoleOptions)
+    worker: RoleOptions = field(default_factory=RoleOptions)
+    lifecycle: Lifecycle = "long-running"
+    job: JobOptions = field(default_factory=JobOptions)
+    gang_scheduler: GangScheduler | None = None
+    network_policy: NetworkPolicyOptions = field(default_factory=NetworkPolicyOptions)
+    pod_disruption_budget: bool = True
+    service_account: bool = True
+    dmlc_interface: str | None = None
+    dmlc_node_host_from_pod_ip: bool = False
+    host_network: bool = False
+    publish_not_ready_addresses: bool = False
+    ps_verbose: int | None = None
+
+    def __post_init__(self) -> None:
+        v.check_choice("mode", self.mode, MODES)
+        # A count of 0 servers or workers leaves ps-lite waiting forever, so it is refused
+        # in distributed mode; in standalone mode the counts are unused but still typed.
+        minimum = 1 if self.mode == "distributed" else 0
+        v.check_int("server_count", self.server_count, minimum=minimum, maximum=10_000)
+        v.check_int("worker_count", self.worker_count, minimum=minimum, maximum=10_000)
+        v.check_int("scheduler_port", self.scheduler_port, minimum=1, maximum=65535)
+        for name in ("image", "git_image"):
+            v.check_type(name, getattr(self, name), Image, "an Image")
+            getattr(self, name).validate(name)
+        if self.global_image_registry is not None:
+            v.check_str("global_image_registry", self.global_image_registry)
+            if self.global_image_registry and not v.IMAGE_REGISTRY.match(self.global_image_registry):
+                v.fail("global_image_registry", self.global_image_registry, "use a host name with an optional port")
+        _check_names_list("global_image_pull_secrets", self.global_image_pull_secrets)
+        if self.global_storage_class is not None and self.global_storage_class != "-":
+            v.check_dns_subdomain("global_storage_class", self.global_storage_class)
+        if self.name_override is not None:
+            v.check_dns_label("name_override", self.name_override)
+        if self.fullname_override is not None:
+            v.check_dns_label("fullname_override", self.fullname_override, rfc1035=True)
+        v.check_type("volume_permissions", self.volume_permissions, VolumePermissions, "a VolumePermissions")
+        v.check_choice("service_type", self.service_type, SERVICE_TYPES)
+        v.check_type("entrypoint", self.entrypoint, Entrypoint, "an Entrypoint")
+        v.check_choice("pod_management_policy", self.pod_management_policy, POD_MANAGEMENT_POLICIES)
+        if self.code is not None:
+            v.check_type("code", self.code, (ExistingConfigMap, LocalFiles, GitRepository), "ExistingConfigMap, LocalFiles or GitRepository")
+        _check_env_list("extra_env", self.extra_env)
+        if self.existing_secret is not None:
+            v.check_dns_subdomain("existing_secret", self.existing_secret)
+        v.check_str_mapping("node_selector", self.node_selector, keys="label", values="label")
+        _check_tolerations("tolerations", self.tolerations)
+        _check_affinity("affinity", self.affinity)
+        v.check_type("resources", self.resources, Resources, "a Resources")
+        v.check_type("security_context", self.security_context, SecurityContext, "a SecurityContext")
+        for name in ("liveness_probe", "readiness_probe"):
+            v.check_type(name, getattr(self, name), Probe, "a Probe")
+            getattr(self, name).validate(name)
+        if self.liveness_probe.success_threshold != 1:
+            v.fail("liveness_probe.success_threshold", self.liveness_probe.success_threshold, "Kubernetes requires 1 for liveness probes")
+        v.check_type("persistence", self.persistence, Persistence, "a Persistence")
+        _check_containers("sidecars", self.sidecars)
+        _check_containers("init_containers", self.init_containers)
+        for role in ("scheduler", "server", "worker"):
+            v.check_type(role, getattr(self, role), RoleOptions, "a RoleOptions")
+            getattr(self, role).validate(role)
+        v.check_choice("lifecycle", self.lifecycle, LIFECYCLES)
+        v.check_type("job", self.job, JobOptions, "a JobOptions")
+        if self.gang_scheduler is not None:
+            v.check_choice("gang_scheduler", self.gang_scheduler, GANG_SCHEDULERS)
+        v.check_type("network_policy", self.network_policy, NetworkPolicyOptions, "a NetworkPolicyOptions")
+        v.check_bool("pod_disruption_budget", self.pod_disruption_budget)
+        v.check_bool("service_account", self.service_account)
+        if self.dmlc_interface is not None:
+            iface = v.check_str("dmlc_interface", self.dmlc_interface, allow_empty=False)
+            if len(iface) > 15 or not all(c.isalnum() or c in "-_.@" for c in iface):
+                v.fail("dmlc_interface", iface, "use a network interface name such as 'eth0' (at most 15 characters)")
+        v.check_bool("dmlc_node_host_from_pod_ip", self.dmlc_node_host_from_pod_ip)
+        v.check_bool("host_network", self.host_network)
+        v.check_bool("publish_not_ready_addresses", self.publish_not_ready_addresses)
+        if self.ps_verbose is not None:
+            v.check_int("ps_verbose", self.ps_verbose, minimum=0, maximum=2)
+        if self.mode == "standalone" and self.lifecycle == "jobset":
+            v.fail("lifecycle", self.lifecycle, "a JobSet groups distributed roles; use 'long-running' or 'job' in standalone mode")
+        self._check_env_collisions()
+
+    def _check_env_collisions(self) -> None:
+        # The DMLC_* wiring is derived from counts and names; a user value would make the
+        # pods disagree with each other and hang, so it is refused rather than overridden.
+        reserved = {"DMLC_ROLE", "DMLC_PS_ROOT_URI", "DMLC_PS_ROOT_PORT", "DMLC_NUM_SERVER", "DMLC_NUM_WORKER", "DMLC_USE_KUBERNETES"}
+        for where, env in (("extra_env", self.extra_env), *((f"{r}.extra_env", getattr(self, r).extra_env) for r in ("scheduler", "server", "worker"))):
+            seen: set[str] = set()
+            for var in env:
+                if var.name in reserved:
+                    v.fail(f"{where}[{var.name}]", var.name, "the DMLC_* wiring is derived from the counts and names; set server_count/worker_count/scheduler_port instead")
+                if var.name in seen:
+                    v.fail(f"{where}[{var.name}]", var.name, "each variable may be given once")
+                seen.add(var.name)
+
+    def role(self, name: str) -> RoleOptions:
+        """The overrides of role ``name`` (``standalone`` uses the release-wide values)."""
+        if name in ("scheduler", "server", "worker"):
+            result: RoleOptions = getattr(self, name)
+            return result
+        return RoleOptions()
+
+
+PRODUCTION: Mapping[str, Any] = _frozen_map({"mode": "distributed", "server_count": 2, "worker_count": 4})
+"""The chart's ``values-production.yaml``: ``MXNetChart(app, "r", **PRODUCTION)``."""
+
+
+class MXNetKwargs(TypedDict, total=False):
+    """The keyword arguments ``MXNetChart`` accepts: the fields of :class:`MXNetOptions`.
+
+    Defaults and documentation live on :class:`MXNetOptions`; a test keeps the two in step.
+    """
+
+    mode: Mode
+    server_count: int
+    worker_count: int
+    scheduler_port: int
+    image: Image
+    git_image: Image
+    global_image_registry: str | None
+    global_image_pull_secrets: Sequence[str]
+    global_storage_class: str | None
+    name_override: str | None
+    fullname_override: str | None
+    volume_permissions: VolumePermissions
+    service_type: ServiceType
+    entrypoint: Entrypoint
+    pod_management_policy: PodManagementPolicy
+    code: CodeSource | None
+    extra_env: Sequence[EnvVar]
+    existing_secret: str | None
+    node_selector: Mapping[str, str]
+    tolerations: Sequence[Mapping[str, Any]]
+    affinity: Mapping[str, Any]
+    resources: Resources
+    security_context: SecurityContext
+    liveness_probe: Probe
+    readiness_probe: Probe
+    persistence: Persistence
+    sidecars: Sequence[Mapping[str, Any]]
+    init_containers: Sequence[Mapping[str, Any]]
+    scheduler: RoleOptions
+    server: RoleOptions
+    worker: RoleOptions
+    lifecycle: Lifecycle
+    job: JobOptions
+    gang_scheduler: GangScheduler | None
+    network_policy: NetworkPolicyOptions
+    pod_disruption_budget: bool
+    service_account: bool
+    dmlc_interface: str | None
+    dmlc_node_host_from_pod_ip: bool
+    host_network: bool
+    publish_not_ready_addresses: bool
+    ps_verbose: int | None

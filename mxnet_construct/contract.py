@@ -106,12 +106,11 @@ def _check_name_lengths(n: Names, options: MXNetOptions) -> None:
     for obj_name, limit in longest:
         if len(obj_name) > limit:
             spare = limit - (len(obj_name) - len(n.fullname))
-            v.fail(
-                "release name",
-                n.release,
-                f"it makes the object name {obj_name!r} ({len(obj_name)} characters, limit {limit}); "
-                f"use a release name or fullname_override of at most {spare} characters",
-            )
+            if options.fullname_override:
+                fix = f"use a fullname_override of at most {spare} characters"
+            else:
+                fix = f"use a release name of at most {spare - (len(n.fullname) - len(n.release))} characters, or a shorter fullname_override"
+            v.fail("release name", n.release, f"it makes the object name {obj_name!r} ({len(obj_name)} characters, limit {limit}); {fix}")
     v.check_dns_label("fullname", n.fullname, rfc1035=True)
     if len(n.release) > v.MAX_NAME:
         v.fail("release name", n.release, "label values are at most 63 characters")

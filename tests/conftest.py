@@ -12,6 +12,7 @@ from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode  # noqa: E402
 
 from tests.helpers import ROOT, synth, synth_yaml, validate_documents  # noqa: E402,F401
 
@@ -27,3 +28,21 @@ def repo_root() -> Path:
 
 def pytest_configure(config: Any) -> None:
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+
+
+class YamlSnapshotExtension(SingleFileSnapshotExtension):
+    """Stores each snapshot as a .yaml file holding exactly the text cdk8s writes to dist/."""
+
+    file_extension = "yaml"
+    _write_mode = WriteMode.TEXT
+
+    def serialize(self, data: Any, **kwargs: Any) -> str:
+        if not isinstance(data, str):
+            raise TypeError("yaml_snapshot compares YAML text: pass synth_yaml(chart)")
+        return data
+
+
+@pytest.fixture
+def yaml_snapshot(snapshot: Any) -> Any:
+    """``assert synth_yaml(chart) == yaml_snapshot``; update with ``pytest --snapshot-update``."""
+    return snapshot.use_extension(YamlSnapshotExtension)

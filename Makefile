@@ -14,11 +14,16 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(NODE_MAJOR)
 export CDK8S_CHECK_UPGRADE := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: all setup synth test lint fuzz bench imports clean mxnet-venv checkov-venv
+.PHONY: all setup graphviz synth test lint fuzz bench imports clean mxnet-venv checkov-venv
 
 all: synth
 
-setup: $(VENV)/.stamp node_modules/.stamp
+setup: $(VENV)/.stamp node_modules/.stamp graphviz
+
+# The diagram command renders SVG/PNG with Graphviz's `dot`, a Debian package; the
+# machines here run as root. Elsewhere, install graphviz with your package manager.
+graphviz:
+	@command -v dot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
 
 $(VENV)/.stamp: pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -66,9 +71,14 @@ fuzz: setup
 bench: setup
 	$(VENV)/bin/python benchmarks/synth.py
 
-# Regenerates the typed CRD bindings from crds/ (offline).
+# Regenerates the typed CRD bindings from crds/ (offline): imports/ for apps (the specs are
+# listed in cdk8s.yaml), and the library's own copy, whose mxc_* module names give its jsii
+# assemblies names no application import of the same CRDs can shadow.
 imports: setup
-	$(CDK8S) import --language python --output imports crds/scheduling.volcano.sh_podgroups.yaml crds/scheduling.x-k8s.io_podgroups.yaml crds/jobset.x-k8s.io_jobsets.yaml
+	$(CDK8S) import --language python --output imports
+	$(CDK8S) import --no-save --language python --output mxnet_construct/_imports mxc_volcano:=crds/scheduling.volcano.sh_podgroups.yaml
+	$(CDK8S) import --no-save --language python --output mxnet_construct/_imports mxc_scheduler_plugins:=crds/scheduling.x-k8s.io_podgroups.yaml
+	$(CDK8S) import --no-save --language python --output mxnet_construct/_imports mxc_jobset:=crds/jobset.x-k8s.io_jobsets.yaml
 
 clean:
 	rm -rf $(VENV) $(MXNET_VENV) $(CHECKOV_VENV) node_modules

@@ -18,9 +18,28 @@ from .options import ExistingConfigMap, GitRepository, LocalFiles, MXNetOptions,
 
 Doc = dict[str, Any]
 
+# How a pod joins its PodGroup, per gang scheduler, and the scheduler that must place it.
+# Volcano reads the annotation (pkg/apis/scheduling KubeGroupNameAnnotationKey); the
+# scheduler-plugins Coscheduling plugin reads the label (PodGroupLabel). The scheduler name
+# is the default of each project's install (scheduler-plugins as a second scheduler).
+GANG_MEMBERSHIP: dict[str, tuple[str, str]] = {
+    "volcano": ("scheduling.k8s.io/group-name", "annotation"),
+    "scheduler-plugins": ("scheduling.x-k8s.io/pod-group", "label"),
+}
+GANG_SCHEDULER_NAMES: dict[str, str] = {"volcano": "volcano", "scheduler-plugins": "scheduler-plugins-scheduler"}
+
 
 def canonical(value: Any) -> Any:
     """Sorted keys at every level, as cdk8s writes its own objects, so output is byte-stable."""
+    # Exact-type checks first: this runs on every node of every document, and isinstance
+    # against the Mapping ABC made it most of the Python time of a synthesis.
+    cls = type(value)
+    if cls is str or cls is int or cls is bool or value is None:
+        return value
+    if cls is dict:
+        return {k: canonical(value[k]) for k in sorted(value)}
+    if cls is list:
+        return [canonical(x) for x in value]
     if isinstance(value, Mapping):
         return {k: canonical(value[k]) for k in sorted(value)}
     if isinstance(value, list | tuple):
@@ -54,10 +73,15 @@ def image_pull_secrets(options: MXNetOptions, *, with_git: bool) -> list[Doc]:
     return [{"name": name} for name in seen]
 
 
+def base_resources(options: MXNetOptions, component: Component) -> Resources:
+    """The CPU/memory resources of ``component``: the role's own, else the release's."""
+    role = options.role(component)
+    return role.resources if role.resources is not None else options.resources
+
+
 def resources(options: MXNetOptions, component: Component) -> Doc:
     role = options.role(component)
-    base: Resources = role.resources if role.resources is not None else options.resources
-    out = base.to_json()
+    out = base_resources(options, component).to_json()
     if role.gpus:
         # Written as a number in the dict itself: a JSON patch through cdk8s L1 objects
         # turns nvidia.com/gpu into null.
@@ -102,6 +126,17 @@ def volumes(names: Names, options: MXNetOptions, component: Component, *, claim_
         vols.append({"name": "data", "emptyDir": {}})
     elif not claim_template:
         vols.append({"name": "data", "persistentVolumeClaim": {"claimName": names.data_claim(component)}})
+    elif options.lifecycle != "long-running":
+        # Jobs have no volumeClaimTemplates: each pod gets a claim of its own that lives
+        # as long as the pod (a generic ephemeral volume), which is what a pod that never
+        # restarts can use. Results meant to outlive the job belong on the scheduler's
+        # claim or in object storage.
+        template: Doc = {"spec": pvc_spec(options)}
+        template_meta: Doc = {"labels": c.labels(names, component)}
+        if options.persistence.annotations:
+            template_meta["annotations"] = dict(options.persistence.annotations)
+        template["metadata"] = template_meta
+        vols.append({"name": "data", "ephemeral": {"volumeClaimTemplate": template}})
     mounts.append({"name": "data", "mountPath": options.persistence.mount_path})
     if options.existing_secret:
         vols.append({"name": "secrets", "secret": {"secretName": options.existing_secret}})
@@ -113,10 +148,14 @@ def volumes(names: Names, options: MXNetOptions, component: Component, *, claim_
     return vols, mounts
 
 
-def init_containers(options: MXNetOptions) -> list[Doc]:
+def init_containers(options: MXNetOptions, component: Component) -> list[Doc]:
     out: list[Doc] = []
     sc = options.security_context
     vp = options.volume_permissions
+    # Init containers run before the main container, so giving them its CPU/memory (never
+    # its GPUs) leaves the pod's effective request unchanged while making every container
+    # of the pod sized once the user sizes the role.
+    role_resources = base_resources(options, component).to_json()
     if vp.enabled:
         owner = f"{sc.run_as_user}:{sc.fs_group}"
         container: Doc = {
@@ -128,17 +167,20 @@ def init_containers(options: MXNetOptions) -> list[Doc]:
             "securityContext": {
                 "allowPrivilegeEscalation": False,
                 "capabilities": {"add": ["CHOWN", "FOWNER", "DAC_OVERRIDE"], "drop": ["ALL"]},
+                # chown writes only the data volume.
+                "readOnlyRootFilesystem": True,
                 "runAsNonRoot": False,
                 "runAsUser": 0,
             },
             "volumeMounts": [{"name": "data", "mountPath": options.persistence.mount_path}],
         }
-        if vp.resources is not None:
-            container["resources"] = vp.resources.to_json()
+        vp_resources = vp.resources.to_json() if vp.resources is not None else role_resources
+        if vp_resources:
+            container["resources"] = vp_resources
         out.append(container)
     if isinstance(options.code, GitRepository):
         git = options.code
-        out.append({
+        clone: Doc = {
             "name": "git-clone-repository",
             "image": options.git_image.reference(options.global_image_registry),
             "imagePullPolicy": options.git_image.pull_policy,
@@ -147,7 +189,10 @@ def init_containers(options: MXNetOptions) -> list[Doc]:
             "env": [{"name": "HOME", "value": "/tmp"}],
             "securityContext": sc.container_json(),
             "volumeMounts": [{"name": "code", "mountPath": c.CODE_MOUNT}],
-        })
+        }
+        if role_resources:
+            clone["resources"] = role_resources
+        out.append(clone)
     out += [_restricted(options, dict(ic)) for ic in options.init_containers]
     return out
 
@@ -185,7 +230,7 @@ def pod_template(names: Names, options: MXNetOptions, component: Component, *, c
     }
     if options.service_account:
         spec["serviceAccountName"] = names.fullname
-    inits = init_containers(options)
+    inits = init_containers(options, component)
     if inits:
         spec["initContainers"] = inits
     if vols:
@@ -205,7 +250,21 @@ def pod_template(names: Names, options: MXNetOptions, component: Component, *, c
     if options.host_network:
         spec["hostNetwork"] = True
         spec["dnsPolicy"] = "ClusterFirstWithHostNet"
-    return {"metadata": {"labels": c.labels(names, component)}, "spec": spec}
+    if options.lifecycle != "long-running":
+        # ps-lite can't take a restarted node back into a running job, so a pod that
+        # fails stays failed and the Job (or the JobSet, as a whole) decides what next.
+        spec["restartPolicy"] = "Never"
+        if options.mode == "distributed":
+            spec["subdomain"] = names.headless
+    pod_meta: Doc = {"labels": c.labels(names, component)}
+    if options.gang_scheduler is not None:
+        key, kind = GANG_MEMBERSHIP[options.gang_scheduler]
+        if kind == "annotation":
+            pod_meta["annotations"] = {key: names.fullname}
+        else:
+            pod_meta["labels"] = {**pod_meta["labels"], key: names.fullname}
+        spec["schedulerName"] = GANG_SCHEDULER_NAMES[options.gang_scheduler]
+    return {"metadata": pod_meta, "spec": spec}
 
 
 def pvc_spec(options: MXNetOptions) -> Doc:
@@ -286,12 +345,12 @@ def service_account(names: Names) -> Doc:
 def network_policy(names: Names, options: MXNetOptions) -> Doc:
     peers = [{"podSelector": {"matchLabels": c.release_selector(names)}}]
     ingress: list[Doc] = [{"from": peers}]
-    if options.service_type != "ClusterIP":
+    if options.mode == "distributed" and options.service_type != "ClusterIP":
         # A NodePort or LoadBalancer scheduler is meant to be reached from outside.
         ingress.append({"ports": [{"port": options.scheduler_port, "protocol": "TCP"}]})
     np = options.network_policy
     egress: list[Doc]
-    if np.allow_all_egress:
+    if np.open_egress(options.mode):
         egress = [{}]
     else:
         dns_ports = [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]
@@ -319,5 +378,84 @@ def disruption_budget(names: Names, options: MXNetOptions) -> Doc:
         "policy/v1",
         "PodDisruptionBudget",
         metadata(names, names.fullname, None),
-        spec={"minAvailable": c.pods(options), "selector": {"matchLabels": c.release_selector(names)}},
+        spec={
+            "minAvailable": c.pods(options),
+            "selector": {"matchLabels": c.release_selector(names)},
+            # A pod that is not ready has already stalled the job; letting a drain evict it
+            # keeps a broken job from blocking node maintenance forever.
+            "unhealthyPodEvictionPolicy": "AlwaysAllow",
+        },
     )
+
+
+# checkov (``--framework kubernetes``) reads suppressions from the annotations
+# ``checkov.io/skip<N>: <CHECK_ID>=<reason>`` on the object it scans. Each suppression below
+# is emitted only while the default (or explicit user choice) that trips the check is in
+# effect: change the option and the annotation goes, so checkov checks again. A reason must
+# not contain "=", because checkov splits the value on it.
+CHECKOV_WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "Job", "CronJob", "Pod", "DaemonSet", "ReplicaSet"})
+# The kinds checkov's CKV_K8S_21 ("The default namespace should not be used") looks at.
+CHECKOV_NAMESPACED_KINDS = CHECKOV_WORKLOAD_KINDS | {"Service", "Secret", "ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Ingress"}
+
+
+def checkov_skips(options: MXNetOptions, kind: str, component: str | None, *, namespaced: bool) -> dict[str, str]:
+    """The checkov checks one object trips by design, each with the reason (check id -> reason).
+
+    The reasons are short; docs/security.md gives the full argument for each.
+    """
+    out: dict[str, str] = {}
+    if not namespaced and kind in CHECKOV_NAMESPACED_KINDS:
+        # Leaving the namespace out lets one set of manifests go anywhere (kubectl -n, a
+        # GitOps tool's destination), as `helm template` output does.
+        out["CKV_K8S_21"] = "namespace is chosen at apply time; pass namespace to MXNetChart to pin it"
+    if kind not in CHECKOV_WORKLOAD_KINDS or component not in c.COMPONENTS:
+        return out
+    role_component: Component = component
+    sc = options.security_context
+    base = base_resources(options, role_component)
+    if not base.requests and not base.limits:
+        # The chart pins resources {}. What training needs depends on the model; a guessed
+        # CPU limit throttles it and a guessed memory limit OOM-kills it mid-epoch.
+        for check in ("CKV_K8S_10", "CKV_K8S_11", "CKV_K8S_12", "CKV_K8S_13"):
+            out[check] = "chart default resources {}: sizing depends on the model; set resources"
+    if not options.liveness_probe.enabled:
+        out["CKV_K8S_8"] = "liveness probe switched off by liveness_probe"
+    if not options.readiness_probe.enabled:
+        out["CKV_K8S_9"] = "readiness probe switched off by readiness_probe"
+    images = [options.image]
+    if isinstance(options.code, GitRepository):
+        images.append(options.git_image)
+    if options.volume_permissions.enabled:
+        images.append(options.volume_permissions.image)
+    # The chart pins tags and IfNotPresent; an MXNet image is gigabytes, so pulling it
+    # again on every start (Always) costs minutes per pod. A digest satisfies both checks.
+    if any(image.digest is None for image in images):
+        out["CKV_K8S_43"] = "chart images are pinned by tag; set Image digest"
+    if any(image.digest is None and image.pull_policy != "Always" for image in images):
+        out["CKV_K8S_15"] = "chart default IfNotPresent with a pinned tag; set Image digest or pull_policy"
+    if not sc.read_only_root_filesystem:
+        # MXNet (~/.mxnet), gluon datasets, pip and user scripts write under HOME and /tmp.
+        out["CKV_K8S_22"] = "MXNet and scripts write under HOME and /tmp; set read_only_root_filesystem"
+    if not sc.enabled or sc.run_as_user < 10000:
+        # 1001 is the user the Bitnami images are built for and the chart's README default.
+        out["CKV_K8S_40"] = "chart default runAsUser 1001, the Bitnami images' user; set run_as_user"
+    if options.volume_permissions.enabled:
+        out["CKV_K8S_25"] = "volume-permissions init container adds CHOWN, FOWNER, DAC_OVERRIDE to chown data"
+    user_env = [*options.extra_env, *options.role(role_component).extra_env]
+    if any(e.value_from is not None and "secretKeyRef" in e.value_from for e in user_env):
+        out["CKV_K8S_35"] = "user asked for EnvVar.from_secret; existing_secret mounts files instead"
+    return out
+
+
+def add_checkov_skips(doc: Doc, options: MXNetOptions, *, namespaced: bool) -> None:
+    """Writes :func:`checkov_skips` for ``doc`` into its annotations (sorted, like all metadata)."""
+    meta = doc["metadata"]
+    component = meta.get("labels", {}).get("app.kubernetes.io/component")
+    skips = checkov_skips(options, doc["kind"], component, namespaced=namespaced)
+    if not skips:
+        return
+    annotations = dict(meta.get("annotations", {}))
+    for i, (check, reason) in enumerate(sorted(skips.items(), key=lambda item: int(item[0].rsplit("_", 1)[1])), start=1):
+        annotations[f"checkov.io/skip{i}"] = f"{check}={reason}"
+    meta["annotations"] = annotations
+    doc["metadata"] = canonical(meta)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import pairwise
 from typing import Any, NoReturn
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -169,3 +170,32 @@ def check_json(field: str, value: object) -> None:
             check_json(f"{field}[{i}]", v)
         return
     raise TypeError(f"{field}: expected YAML data (mappings, lists, strings, numbers, booleans), got {type(value).__name__} {value!r}")
+
+
+# Words that mark an env var as a credential. Matched against whole name segments, so
+# TOKENIZERS_PARALLELISM or MAX_TOKENS are not caught while HF_TOKEN and DB_PASSWORD are.
+_SECRET_WORDS = frozenset({"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "CREDENTIAL", "CREDENTIALS", "PRIVATEKEY"})
+_SECRET_PAIRS = frozenset({("API", "KEY"), ("PRIVATE", "KEY"), ("AUTH", "KEY")})
+
+
+def looks_like_secret_name(name: str) -> bool:
+    """True for env names such as ``DB_PASSWORD``, ``HF_TOKEN``, ``WANDB_API_KEY``."""
+    parts = [p for p in re.split(r"[-_.]", name.upper()) if p]
+    return any(p in _SECRET_WORDS for p in parts) or any(pair in _SECRET_PAIRS for pair in pairwise(parts))
+
+
+def url_has_credentials(url: str) -> bool:
+    """True when a clone URL embeds ``user:password@``, or any user in an http(s) URL.
+
+    An http(s) user part can only work in a pod (no terminal to prompt on) if it is a
+    token, e.g. ``https://<token>@github.com/...``. ssh users (``git@host:repo``,
+    ``ssh://git@host/repo``) authenticate with keys and stay allowed.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return False
+    authority = rest.split("/", 1)[0]
+    if "@" not in authority:
+        return False
+    userinfo = authority.rsplit("@", 1)[0]
+    return ":" in userinfo or scheme.lower() in ("http", "https")

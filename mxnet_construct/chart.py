@@ -40,9 +40,13 @@ class MXNetChart(cdk8s.Chart):
     * standalone: Deployment ``<fullname>``;
     * distributed: Deployment and Service ``<fullname>-scheduler``, StatefulSets
       ``<fullname>-server`` and ``<fullname>-worker``, headless Service
-      ``<fullname>-headless``, a NetworkPolicy and a PodDisruptionBudget;
-    * both: ServiceAccount ``<fullname>``, ConfigMap ``<fullname>-files`` for
+      ``<fullname>-headless``, a PodDisruptionBudget;
+    * both: ServiceAccount and NetworkPolicy ``<fullname>``, ConfigMap ``<fullname>-files`` for
       :class:`~mxnet_construct.options.LocalFiles`, and claims when persistence is on.
+
+    ``lifecycle="job"`` replaces the Deployments and StatefulSets with batch/v1 Jobs of the
+    same names (the workers' Job is Indexed); ``lifecycle="jobset"`` replaces all of them
+    with one JobSet ``<fullname>``. ``gang_scheduler`` adds a PodGroup ``<fullname>``.
 
     All input is validated before anything reaches cdk8s: bad input raises ``ValueError``
     (or ``TypeError`` for a wrong type) naming the field and the value.
@@ -149,16 +153,26 @@ class MXNetChart(cdk8s.Chart):
             docs += role.manifests()
         if opts.mode == "distributed":
             docs.append(r.headless_service(names, opts))
-            if opts.network_policy.enabled:
-                docs.append(r.network_policy(names, opts))
-            if opts.pod_disruption_budget:
-                docs.append(r.disruption_budget(names, opts))
+            if opts.lifecycle == "jobset":
+                from . import _batch
+
+                docs.append(_batch.job_set(names, opts, [role.replicated_job() for role in self.roles]))
+        if opts.network_policy.enabled:
+            docs.append(r.network_policy(names, opts))
+        if opts.mode == "distributed" and opts.pod_disruption_budget:
+            docs.append(r.disruption_budget(names, opts))
+        if opts.gang_scheduler is not None:
+            from . import _batch
+
+            # Before the workloads, so the group exists when the first pod is created.
+            docs.insert(1 if opts.service_account else 0, _batch.pod_group(names, opts, docs))
         for doc in docs:
             meta = doc["metadata"]
             if self._chart_labels:
                 meta["labels"] = dict(sorted({**self._chart_labels, **meta.get("labels", {})}.items()))
             if self._namespace:
                 meta["namespace"] = self._namespace
+            r.add_checkov_skips(doc, opts, namespaced=self._namespace is not None)
         return docs
 
     def to_json(self) -> list[Any]:

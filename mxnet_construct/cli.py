@@ -15,6 +15,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ._version import __version__
 
@@ -24,37 +25,70 @@ SUBCOMMANDS = {
     "run-local": "mxnet_construct.runner",
     "diagram": "mxnet_construct.diagram",
 }
+# The top-level --help lists every command from here, so it imports none of their modules.
+SUMMARIES = {
+    "template": "render a release from a Helm values.yaml, like `helm template`",
+    "run-local": "run synthesized manifests as local processes with real MXNet",
+    "diagram": "draw a release's topology from synthesized YAML",
+}
 
 
 class UsageError(Exception):
     """A problem with the command line or its inputs, reported as one line."""
 
 
+class _Parser(argparse.ArgumentParser):
+    # argparse prints the whole usage block before an error; one line is easier to read
+    # in CI logs and to grep. Subparsers inherit this class.
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _one_line(err: BaseException) -> str:
+    return "; ".join(line.strip() for line in str(err).splitlines() if line.strip()) or type(err).__name__
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    """The command-line parser; only the ``only`` subcommand's module is imported.
+
+    The other subcommands get a placeholder parser, so they are still listed in
+    ``--help`` and accepted as choices.
+    """
+    parser = _Parser(
         prog="mxnet-construct",
         description="Synthesize, dry-run and draw Apache MXNet releases for Kubernetes.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module in SUBCOMMANDS.items():
-        if only is not None and name != only:
-            # Keep unrelated modules unloaded, but still list the command in --help.
-            subparsers.add_parser(name, help=f"see `mxnet-construct {name} --help`")
+        if name != only:
+            subparsers.add_parser(name, help=SUMMARIES[name])
             continue
         importlib.import_module(module).register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line ``argv`` (default ``sys.argv[1:]``) and returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     chosen = next((a for a in args_list if not a.startswith("-")), None)
-    parser = build_parser(chosen if chosen in SUBCOMMANDS else None)
-    args = parser.parse_args(args_list)
+    parser = build_parser(chosen)
+    if not args_list:
+        parser.print_help(sys.stderr)
+        return 2
+    args, extra = parser.parse_known_args(args_list)
+    if extra:
+        # argparse would blame the top-level command; name the subcommand whose options
+        # the user got wrong.
+        parser.exit(
+            2,
+            f"{parser.prog} {args.command}: error: unrecognized arguments: {' '.join(extra)} "
+            f"(see `{parser.prog} {args.command} --help`)\n",
+        )
     try:
         code: int = args.func(args)
     except (UsageError, ValueError, TypeError, OSError) as err:
-        print(f"mxnet-construct {args.command}: error: {err}", file=sys.stderr)
+        print(f"mxnet-construct {args.command}: error: {_one_line(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

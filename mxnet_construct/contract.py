@@ -44,29 +44,36 @@ class Names:
 
     @property
     def standalone(self) -> str:
+        """The standalone Deployment: ``<fullname>``."""
         return self.fullname
 
     @property
     def scheduler(self) -> str:
+        """The scheduler Deployment and Service: ``<fullname>-scheduler``."""
         return f"{self.fullname}-scheduler"
 
     @property
     def server(self) -> str:
+        """The servers' workload (StatefulSet, Job or replicated job): ``<fullname>-server``."""
         return f"{self.fullname}-server"
 
     @property
     def worker(self) -> str:
+        """The workers' workload (StatefulSet, Job or replicated job): ``<fullname>-worker``."""
         return f"{self.fullname}-worker"
 
     @property
     def headless(self) -> str:
+        """The headless Service that gives pods DNS names: ``<fullname>-headless``."""
         return f"{self.fullname}-headless"
 
     @property
     def files(self) -> str:
+        """The ConfigMap made from ``LocalFiles``: ``<fullname>-files``."""
         return f"{self.fullname}-files"
 
     def workload(self, component: Component) -> str:
+        """The workload object of ``component`` (Deployment, StatefulSet, Job...)."""
         return self.fullname if component == "standalone" else f"{self.fullname}-{component}"
 
     def data_claim(self, component: Component) -> str:
@@ -92,7 +99,7 @@ def names(release: str, options: MXNetOptions) -> Names:
 def _check_name_lengths(n: Names, options: MXNetOptions) -> None:
     if options.mode == "standalone":
         longest = [(n.standalone, v.MAX_NAME), (n.data_claim("standalone"), v.MAX_NAME)]
-    else:
+    elif options.lifecycle == "long-running":
         # Pod names become hostnames (<statefulset>-<ordinal>), and StatefulSet names are
         # also label values with an 11-character suffix, which is the tighter limit.
         ordinal_len = len(str(max(options.server_count, options.worker_count) - 1)) + 1
@@ -103,6 +110,9 @@ def _check_name_lengths(n: Names, options: MXNetOptions) -> None:
             (n.server, min(STATEFULSET_NAME_MAX, v.MAX_NAME - ordinal_len)),
             (n.worker, min(STATEFULSET_NAME_MAX, v.MAX_NAME - ordinal_len)),
         ]
+    else:
+        longest = [(n.scheduler, v.MAX_NAME), (n.data_claim("scheduler"), v.MAX_NAME), (n.headless, v.MAX_NAME)]
+        longest += [(name, v.MAX_NAME) for name in _job_child_names(n, options)]
     for obj_name, limit in longest:
         if len(obj_name) > limit:
             spare = limit - (len(obj_name) - len(n.fullname))
@@ -114,6 +124,27 @@ def _check_name_lengths(n: Names, options: MXNetOptions) -> None:
     v.check_dns_label("fullname", n.fullname, rfc1035=True)
     if len(n.release) > v.MAX_NAME:
         v.fail("release name", n.release, "label values are at most 63 characters")
+
+
+def _job_child_names(n: Names, options: MXNetOptions) -> list[str]:
+    """The longest names the Job or JobSet controllers derive from ours (each at most 63).
+
+    * batch/v1 Job names are label values (``batch.kubernetes.io/job-name``); an Indexed
+      Job's pods get the hostname ``<job>-<index>``.
+    * The JobSet webhook (jobset.x-k8s.io/v1alpha2) refuses a JobSet whose child Job name
+      ``<jobset>-<replicatedJob>-<jobIndex>`` or pod name
+      ``<jobset>-<replicatedJob>-<jobIndex>-<podIndex>-<5 random>`` exceeds 63 characters
+      (it checks Indexed jobs, the default). With one Job per role the scheduler's pod
+      name is the longest: ``<fullname>`` may have at most 43 characters.
+    """
+    if options.lifecycle == "job":
+        return [n.scheduler, n.server, f"{n.worker}-{options.worker_count - 1}"]
+    out: list[str] = []
+    roles: tuple[Component, ...] = ("scheduler", "server", "worker")
+    for role in roles:
+        last_pod = replicas(options, role) - 1
+        out += [f"{n.fullname}-{role}-0", f"{n.fullname}-{role}-0-{last_pod}-xxxxx"]
+    return out
 
 
 def selector_labels(n: Names, component: Component) -> dict[str, str]:

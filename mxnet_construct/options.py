@@ -81,6 +81,7 @@ class Image:
         self.validate("image")
 
     def validate(self, where: str) -> None:
+        """Raises ValueError/TypeError naming ``where.<field>`` for a bad value."""
         v.check_str(f"{where}.registry", self.registry)
         if self.registry and not v.IMAGE_REGISTRY.match(self.registry):
             v.fail(f"{where}.registry", self.registry, "use a host name with an optional port, e.g. 'docker.io' or 'registry.local:5000'")
@@ -138,6 +139,7 @@ class Resources:
                 v.check_quantity(f"{where}.{part}[{name!r}]", qty)
 
     def to_json(self) -> dict[str, Any]:
+        """The Kubernetes ``resources`` object."""
         out: dict[str, Any] = {}
         if self.limits:
             out["limits"] = dict(self.limits)
@@ -153,22 +155,36 @@ class EnvVar:
     Args:
         name: Variable name.
         value: Literal value. Never put secrets here: use ``value_from`` with a
-            ``secretKeyRef`` so the synthesized YAML holds only a reference.
+            ``secretKeyRef`` (or :meth:`from_secret`) so the synthesized YAML holds only a
+            reference. A non-empty literal under a credential-like name (``*_PASSWORD``,
+            ``*_TOKEN``, ``*_SECRET*``, ``*_API_KEY``, ...) is refused.
         value_from: A Kubernetes ``EnvVarSource`` in its YAML form, e.g.
             ``{"secretKeyRef": {"name": "s3", "key": "token"}}``.
+        not_secret: Set to true to state that a literal ``value`` under a
+            credential-like name is not a credential (e.g. ``TOKEN_LIMIT=512``), which
+            lifts that refusal for this variable.
     """
 
     name: str
     value: str | None = None
     value_from: Mapping[str, Any] | None = None
+    not_secret: bool = False
 
     def __post_init__(self) -> None:
         self.validate("env")
 
     def validate(self, where: str) -> None:
         v.check_env_name(f"{where}.name", self.name)
+        v.check_bool(f"{where}[{self.name}].not_secret", self.not_secret)
         if self.value is not None:
             v.check_str(f"{where}[{self.name}].value", self.value)
+            if self.value and not self.not_secret and v.looks_like_secret_name(self.name):
+                # The value is left out of the message on purpose: it is likely a credential.
+                raise ValueError(
+                    f"{where}[{self.name}].value: a literal value for a credential-like name would be "
+                    f"written in plain text into the manifests; use EnvVar.from_secret({self.name!r}, "
+                    f"'<secret name>', '<key>'), or EnvVar(..., not_secret=True) if it is not a credential"
+                )
         if self.value_from is not None:
             source = v.check_mapping(f"{where}[{self.name}].value_from", self.value_from)
             kinds = [k for k in source if k in VALUE_FROM_KINDS]
@@ -189,6 +205,7 @@ class EnvVar:
         return cls(name=name, value_from={"fieldRef": {"fieldPath": field_path}})
 
     def to_json(self) -> dict[str, Any]:
+        """The Kubernetes ``EnvVar`` object."""
         if self.value_from is not None:
             return {"name": self.name, "valueFrom": dict(self.value_from)}
         return {"name": self.name, "value": self.value}
@@ -201,6 +218,16 @@ class Probe:
     The scheduler is probed with a TCP connect on its port. The chart probed servers and
     workers with ``python3 -c "import mxnet"`` every 5 s, which loads the whole framework
     each time; here they run a check that MXNet is importable without importing it.
+
+    Args:
+        enabled: Add the probe. Chart: ``*.enabled``.
+        initial_delay_seconds: Wait before the first probe. Chart: ``*.initialDelaySeconds``.
+        period_seconds: Time between probes. Chart: ``*.periodSeconds``.
+        timeout_seconds: Time a probe may take. Chart: ``*.timeoutSeconds``.
+        success_threshold: Successes that mark the pod healthy again; Kubernetes requires
+            1 for liveness probes. Chart: ``*.successThreshold``.
+        failure_threshold: Failures in a row before the pod is restarted (liveness) or
+            taken out of its Services (readiness). Chart: ``*.failureThreshold``.
     """
 
     enabled: bool = True
@@ -222,6 +249,7 @@ class Probe:
         v.check_int(f"{where}.failure_threshold", self.failure_threshold, minimum=1)
 
     def timing(self) -> dict[str, int]:
+        """The probe's timing fields in Kubernetes spelling."""
         return {
             "failureThreshold": self.failure_threshold,
             "initialDelaySeconds": self.initial_delay_seconds,
@@ -241,8 +269,14 @@ class Persistence:
     workers get one claim per pod from a volumeClaimTemplate named ``data``.
 
     Args:
+        enabled: Use PersistentVolumeClaims instead of an emptyDir.
+            Chart: ``persistence.enabled``.
+        mount_path: Where the ``data`` volume is mounted. Chart: ``persistence.mountPath``.
         storage_class: ``storageClassName``; ``"-"`` writes ``""`` (no dynamic
             provisioning), as in Helm charts. None falls back to the global storage class.
+        access_mode: The claims' access mode. Chart: ``persistence.accessMode``.
+        size: Requested storage per claim. Chart: ``persistence.size``.
+        annotations: Annotations of the claims. Chart: ``persistence.annotations``.
     """
 
     enabled: bool = False
@@ -319,6 +353,7 @@ class SecurityContext:
         v.check_bool(f"{where}.read_only_root_filesystem", self.read_only_root_filesystem)
 
     def pod_json(self) -> dict[str, Any]:
+        """The pod-level ``securityContext``."""
         out: dict[str, Any] = {}
         if self.enabled:
             out["fsGroup"] = self.fs_group
@@ -330,6 +365,7 @@ class SecurityContext:
         return out
 
     def container_json(self) -> dict[str, Any]:
+        """The container-level ``securityContext``."""
         out: dict[str, Any] = {"allowPrivilegeEscalation": self.allow_privilege_escalation}
         if self.drop_capabilities:
             out["capabilities"] = {"drop": list(self.drop_capabilities)}
@@ -344,6 +380,12 @@ class VolumePermissions:
 
     Chart: ``volumePermissions.*``. It runs as root, so it is the one documented exception
     to the restricted profile, and it exists only when enabled.
+
+    Args:
+        enabled: Add the init container. Chart: ``volumePermissions.enabled``.
+        image: Its image. Chart: ``volumePermissions.image.*``.
+        resources: Its requests and limits; None sets none.
+            Chart: ``volumePermissions.resources``.
     """
 
     enabled: bool = False
@@ -364,6 +406,12 @@ class Entrypoint:
     ``file`` ending in ``.py`` runs as ``python3 FILE ARGS``, any other file as
     ``bash FILE ARGS``, and no file as ``sleep infinity``. ``args`` are passed as separate
     arguments, never through a shell, so no quoting is needed.
+
+    Args:
+        file: The script to run, relative to ``work_dir``; empty runs ``sleep infinity``.
+            Chart: ``entrypoint.file``.
+        args: Its arguments, one list item each. Chart: ``entrypoint.args``.
+        work_dir: The container's working directory. Chart: ``entrypoint.workDir``.
     """
 
     file: str = ""
@@ -377,6 +425,7 @@ class Entrypoint:
         _check_abs_path("entrypoint.work_dir", self.work_dir)
 
     def command(self) -> list[str]:
+        """The main container's command: ``python3 FILE ARGS``, ``bash FILE ARGS`` or ``sleep infinity``."""
         if not self.file:
             return ["sleep", "infinity"]
         runner = "python3" if self.file.endswith(".py") else "bash"
@@ -385,7 +434,11 @@ class Entrypoint:
 
 @dataclass(frozen=True, kw_only=True)
 class ExistingConfigMap:
-    """Code from a ConfigMap that already exists, mounted at ``/app``. Chart: ``configMap``."""
+    """Code from a ConfigMap that already exists, mounted at ``/app``. Chart: ``configMap``.
+
+    Args:
+        name: The ConfigMap's name, in the release's namespace.
+    """
 
     name: str
 
@@ -399,6 +452,9 @@ class LocalFiles:
 
     Chart: the files under the chart's ``files/`` directory. Use
     :meth:`from_directory` to read a directory the same way.
+
+    Args:
+        files: File name to text; each becomes ``/app/<name>``. At most 1 MiB in total.
     """
 
     files: Mapping[str, str]
@@ -430,6 +486,10 @@ class GitRepository:
     """Code cloned into an emptyDir at ``/app`` by the ``git-clone-repository`` init container.
 
     Chart: ``cloneFilesFromGit.*`` (repository, revision default ``master``).
+
+    Args:
+        repository: The URL to clone. Chart: ``cloneFilesFromGit.repository``.
+        revision: Branch or tag to check out. Chart: ``cloneFilesFromGit.revision``.
     """
 
     repository: str
@@ -441,6 +501,13 @@ class GitRepository:
             v.fail("code.repository (cloneFilesFromGit.repository)", repo, "a git source needs a repository URL")
         if repo.startswith("-") or any(c.isspace() for c in repo):
             v.fail("code.repository (cloneFilesFromGit.repository)", repo, "give a URL without spaces that does not start with '-'")
+        if v.url_has_credentials(repo):
+            # The URL is not echoed: the part before '@' is likely a password or token.
+            raise ValueError(
+                "code.repository (cloneFilesFromGit.repository): the URL carries credentials before '@', "
+                "which would be written in plain text into the manifests; use a URL without them "
+                "(an ssh URL such as git@host:org/repo.git, or a public https URL)"
+            )
         rev = v.check_str("code.revision (cloneFilesFromGit.revision)", self.revision, allow_empty=False)
         if rev.startswith("-") or any(c.isspace() for c in rev):
             v.fail("code.revision (cloneFilesFromGit.revision)", rev, "give a branch or tag without spaces that does not start with '-'")
@@ -458,6 +525,11 @@ class RoleOptions:
     ``serverExtraEnvVars``, ``workerExtraEnvVars``).
 
     Args:
+        resources: Requests and limits of this role's main container.
+        node_selector: Node labels this role's pods require.
+        tolerations: Taints this role's pods tolerate (Kubernetes toleration YAML).
+        affinity: This role's pod affinity (Kubernetes affinity YAML).
+        extra_env: Env added to this role after the release-wide ``extra_env``.
         gpus: ``nvidia.com/gpu`` limit per pod. Above zero it also mounts a memory-backed
             ``/dev/shm``, which data loaders need.
         shm_size: Size limit of that ``/dev/shm`` volume.
@@ -528,32 +600,44 @@ def _check_containers(field_name: str, value: object) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class NetworkPolicyOptions:
-    """The release's NetworkPolicy (distributed mode).
+    """The release's NetworkPolicy ``<fullname>``, on by default in both modes.
 
-    Only the release's own pods may reach the scheduler, servers and workers. Egress is
-    allowed to those pods and to DNS; ``extra_egress`` adds rules (NetworkPolicy egress
-    rule objects in YAML form) for git clones, datasets and so on.
+    Ingress: only the release's own pods may reach the scheduler, servers and workers (and
+    the standalone pod, which nothing needs to reach; ``kubectl exec`` and
+    ``port-forward`` don't pass through NetworkPolicy). A NodePort or LoadBalancer
+    scheduler also accepts its port from anywhere.
+
+    Egress, when restricted: to the release's pods, to DNS (port 53) and, when the code
+    comes from git, to git's ports (22, 80, 443, 9418); ``extra_egress`` adds rules
+    (NetworkPolicy egress rule objects in YAML form) for datasets, object stores and so on.
 
     Args:
-        enabled: Emit the policy. On by default.
-        allow_all_egress: Skip egress restrictions entirely (e.g. for data downloads from
-            anywhere); ingress stays restricted.
+        enabled: Emit the policy.
+        allow_all_egress: Leave egress open (ingress stays restricted). None (the
+            default) restricts egress in distributed mode and leaves it open in standalone
+            mode, where the pod is usually a workspace that installs packages and
+            downloads data from anywhere.
         extra_egress: Additional egress rules.
     """
 
     enabled: bool = True
-    allow_all_egress: bool = False
+    allow_all_egress: bool | None = None
     extra_egress: Sequence[Mapping[str, Any]] = ()
 
     def __post_init__(self) -> None:
         v.check_bool("network_policy.enabled", self.enabled)
-        v.check_bool("network_policy.allow_all_egress", self.allow_all_egress)
+        if self.allow_all_egress is not None:
+            v.check_bool("network_policy.allow_all_egress", self.allow_all_egress)
         for i, rule in enumerate(v.check_list("network_policy.extra_egress", self.extra_egress)):
             rule_map = v.check_mapping(f"network_policy.extra_egress[{i}]", rule)
             unknown = sorted(set(rule_map) - {"to", "ports"})
             if unknown:
                 v.fail(f"network_policy.extra_egress[{i}]", unknown, "an egress rule has only 'to' and 'ports'")
             v.check_json(f"network_policy.extra_egress[{i}]", rule_map)
+
+    def open_egress(self, mode: Mode) -> bool:
+        """Whether a release in ``mode`` may send traffic anywhere."""
+        return self.allow_all_egress if self.allow_all_egress is not None else mode == "standalone"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -619,9 +703,13 @@ class MXNetOptions:
             there is a single field, so two sources can't silently shadow each other.
         extra_env: Env for every role. Chart: ``commonExtraEnvVars``.
         existing_secret: A Secret mounted read-only at ``/secrets``. Chart: ``existingSecret``.
-        node_selector, tolerations, affinity, resources: For every pod, unless a role
-            overrides them. Chart: ``nodeSelector``, ``tolerations``, ``affinity``,
-            ``resources``.
+        node_selector: Node labels every pod requires, unless a role overrides it.
+            Chart: ``nodeSelector``.
+        tolerations: Taints every pod tolerates, unless a role overrides them.
+            Chart: ``tolerations``.
+        affinity: Affinity of every pod, unless a role overrides it. Chart: ``affinity``.
+        resources: Requests and limits of every main container, unless a role overrides
+            them. Chart: ``resources``.
         security_context: Chart: ``securityContext.*`` plus the restricted profile.
         liveness_probe: Chart: ``livenessProbe.*``.
         readiness_probe: Chart: ``readinessProbe.*`` (timeout default 1 s).

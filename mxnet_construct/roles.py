@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from constructs import Construct
 
+from . import _batch as b
 from . import _render as r
 from . import contract as c
 from .contract import Component, Names
@@ -97,21 +98,46 @@ class RoleConstruct(Construct):
         """Hook: every Kubernetes object of this role, in output order."""
         raise NotImplementedError
 
+    def workloads(self) -> list[dict[str, Any]]:
+        """The object that runs this role's pods, per ``lifecycle``.
+
+        ``long-running``: a Deployment or StatefulSet; ``job``: a batch/v1 Job;
+        ``jobset``: nothing, because the chart's single JobSet runs every role (see
+        :meth:`replicated_job`).
+        """
+        lifecycle = self._options.lifecycle
+        if lifecycle == "jobset":
+            return []
+        if lifecycle == "job":
+            return [b.job(self._names, self._options, self.component, self.pod_template())]
+        return [self._long_running_workload(self.pod_template())]
+
+    def _long_running_workload(self, template: dict[str, Any]) -> dict[str, Any]:
+        return r.deployment(self._names, self._options, self.component, template)
+
+    def replicated_job(self) -> dict[str, Any]:
+        """Hook: this role's entry in the JobSet's ``replicatedJobs`` (``jobset`` lifecycle)."""
+        return b.replicated_job(self._names, self._options, self.component, self.pod_template())
+
 
 class Standalone(RoleConstruct):
-    """Standalone mode: one Deployment ``<fullname>`` running the entrypoint (or ``sleep infinity``)."""
+    """Standalone mode: one Deployment (or, with ``lifecycle="job"``, one Job) ``<fullname>``
+    running the entrypoint (or ``sleep infinity``)."""
 
     component: ClassVar[Component] = "standalone"
 
     def manifests(self) -> list[dict[str, Any]]:
-        docs = [r.deployment(self._names, self._options, self.component, self.pod_template())]
+        docs = self.workloads()
         if self._options.persistence.enabled:
             docs.append(r.claim(self._names, self._options, self.component))
         return docs
 
 
 class Scheduler(RoleConstruct):
-    """The ps-lite scheduler: Deployment and Service ``<fullname>-scheduler``.
+    """The ps-lite scheduler: Deployment (or Job) and Service ``<fullname>-scheduler``.
+
+    With ``lifecycle="jobset"`` its pods are the JobSet's ``scheduler`` replicated job and
+    the Service selects them by our labels.
 
     Every other role finds it at :attr:`service_name`:\\ :attr:`port`.
     """
@@ -129,10 +155,7 @@ class Scheduler(RoleConstruct):
         return self._options.scheduler_port
 
     def manifests(self) -> list[dict[str, Any]]:
-        docs = [
-            r.deployment(self._names, self._options, self.component, self.pod_template()),
-            r.scheduler_service(self._names, self._options),
-        ]
+        docs = [*self.workloads(), r.scheduler_service(self._names, self._options)]
         if self._options.persistence.enabled:
             docs.append(r.claim(self._names, self._options, self.component))
         return docs
@@ -148,17 +171,21 @@ class _Pool(RoleConstruct):
     def _uses_claim_template(self) -> bool:
         return True
 
+    def _long_running_workload(self, template: dict[str, Any]) -> dict[str, Any]:
+        return r.stateful_set(self._names, self._options, self.component, template)
+
     def manifests(self) -> list[dict[str, Any]]:
-        return [r.stateful_set(self._names, self._options, self.component, self.pod_template())]
+        return self.workloads()
 
 
 class ServerPool(_Pool):
-    """The parameter servers: StatefulSet ``<fullname>-server`` with ``server_count`` pods."""
+    """The parameter servers: StatefulSet (or Job) ``<fullname>-server`` with ``server_count`` pods."""
 
     component: ClassVar[Component] = "server"
 
 
 class WorkerPool(_Pool):
-    """The workers: StatefulSet ``<fullname>-worker`` with ``worker_count`` pods running the entrypoint."""
+    """The workers: StatefulSet (or Indexed Job) ``<fullname>-worker`` with ``worker_count`` pods
+    running the entrypoint."""
 
     component: ClassVar[Component] = "worker"

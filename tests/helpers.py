@@ -14,7 +14,12 @@ from typing import Any
 
 import cdk8s
 import kubernetes_validate
+import kubernetes_validate.utils
 import yaml
+
+# kubernetes_validate re-reads and re-parses its JSON schemas (megabytes) on every call;
+# caching them makes validation about 20x faster, which the property-based tests need.
+kubernetes_validate.utils.schema_contents = functools.cache(kubernetes_validate.utils.schema_contents)
 
 ROOT = Path(__file__).resolve().parent.parent
 CRD_DIR = ROOT / "crds"

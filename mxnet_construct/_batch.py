@@ -1,0 +1,198 @@
+"""Run-to-completion workloads and gang scheduling, as plain YAML-shaped dicts.
+
+* ``job`` lifecycle: one batch/v1 Job per role. Pods never restart in place
+  (``restartPolicy: Never``): ps-lite has no way to let a restarted worker rejoin a running
+  ``dist_sync`` job, so an in-place restart would hang the group instead of failing it.
+* ``jobset`` lifecycle: one JobSet with a replicated job per role; it succeeds when every
+  worker succeeds and recreates the whole group, a bounded number of times, when any Job
+  fails.
+* gang scheduling: a PodGroup that Volcano or the scheduler-plugins Coscheduling plugin
+  honours, so either every pod of the release is placed or none is.
+
+Like :mod:`mxnet_construct._render`, nothing here creates jsii objects per Kubernetes
+object; :mod:`mxnet_construct._crds` lends the typed CRD bindings where they are cheap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from . import contract as c
+from ._render import Doc, document, metadata
+from .contract import Component, Names
+from .options import MXNetOptions
+
+JOBSET_API_VERSION = "jobset.x-k8s.io/v1alpha2"
+# The JobSet replicated-job names; they are part of every child Job and pod name.
+REPLICATED_JOB_NAMES: dict[Component, str] = {"scheduler": "scheduler", "server": "server", "worker": "worker"}
+POD_GROUP_API_VERSIONS = {
+    "volcano": "scheduling.volcano.sh/v1beta1",
+    "scheduler-plugins": "scheduling.x-k8s.io/v1alpha1",
+}
+
+
+def _job_spec(options: MXNetOptions, component: Component, template: Doc, *, indexed: bool) -> Doc:
+    count = c.replicas(options, component)
+    job = options.job
+    spec: Doc = {
+        "backoffLimit": job.backoff_limit,
+        "completions": count,
+        "parallelism": count,
+        "template": template,
+    }
+    if indexed:
+        spec["completionMode"] = "Indexed"
+    if job.active_deadline_seconds is not None:
+        spec["activeDeadlineSeconds"] = job.active_deadline_seconds
+    return spec
+
+
+def job(names: Names, options: MXNetOptions, component: Component, template: Doc) -> Doc:
+    """The batch/v1 Job of one role (``job`` lifecycle).
+
+    Workers are an Indexed Job, so each worker pod has a stable hostname
+    ``<fullname>-worker-<index>`` under the headless Service. ps-lite still assigns ranks
+    in order of arrival; the index is for logs and for user scripts (``JOB_COMPLETION_INDEX``).
+    """
+    spec = _job_spec(options, component, template, indexed=component == "worker")
+    if options.job.ttl_seconds_after_finished is not None:
+        spec["ttlSecondsAfterFinished"] = options.job.ttl_seconds_after_finished
+    if options.job.suspend:
+        spec["suspend"] = True
+    return document("batch/v1", "Job", metadata(names, names.workload(component), component), spec=spec)
+
+
+def replicated_job(names: Names, options: MXNetOptions, component: Component, template: Doc) -> Doc:
+    """One entry of the JobSet's ``replicatedJobs``: a single Job running the role's pods."""
+    # Indexed is what the JobSet webhook defaults to; writing it keeps the output equal to
+    # what the API server stores and gives every pod a stable hostname.
+    spec = _job_spec(options, component, template, indexed=True)
+    return {
+        "name": REPLICATED_JOB_NAMES[component],
+        "replicas": 1,
+        "template": {"metadata": {"labels": c.labels(names, component)}, "spec": spec},
+    }
+
+
+def job_set(names: Names, options: MXNetOptions, replicated_jobs: list[Doc]) -> Doc:
+    """The release's JobSet (``jobset`` lifecycle)."""
+    from . import _crds
+
+    api_version, kind = _crds.job_set_gvk()
+    spec: Doc = {
+        # Our headless Service (emitted before the JobSet) is the subdomain, so the JobSet
+        # controller adopts it instead of creating a second one named after the JobSet.
+        "network": {"enableDNSHostnames": True, "subdomain": names.headless},
+        "replicatedJobs": replicated_jobs,
+        # Scheduler and servers exit 0 once the workers finish; the workers decide.
+        "successPolicy": {"operator": "All", "targetReplicatedJobs": [REPLICATED_JOB_NAMES["worker"]]},
+        # One dead worker stalls dist_sync for everyone, so a failure recreates every Job.
+        "failurePolicy": {"maxRestarts": options.job.max_restarts},
+        # InOrder would create the servers and workers only after the scheduler is Ready,
+        # which buys nothing (they wait for the scheduler anyway) and deadlocks under gang
+        # scheduling: the group can't be placed until all of its pods exist.
+        "startupPolicy": {"startupPolicyOrder": "AnyOrder"},
+    }
+    if options.job.ttl_seconds_after_finished is not None:
+        spec["ttlSecondsAfterFinished"] = options.job.ttl_seconds_after_finished
+    if options.job.suspend:
+        spec["suspend"] = True
+    return document(api_version, kind, metadata(names, names.fullname, None), spec=spec)
+
+
+# ---------------------------------------------------------------------------------------
+# Gang scheduling
+
+_QUANTITY = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
+_BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
+_DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+
+
+def parse_quantity(value: str | int | float) -> Decimal:
+    """A Kubernetes quantity as an exact number (``"500m"`` -> 0.5, ``"1Gi"`` -> 1073741824)."""
+    match = _QUANTITY.match(str(value))
+    if match is None:
+        raise ValueError(f"resources: {value!r} is not a Kubernetes quantity")
+    number, suffix = Decimal(match.group(1)), match.group(2) or ""
+    if suffix in _BINARY:
+        return number * Decimal(1024) ** _BINARY[suffix]
+    exponent = int(suffix[1:]) if suffix[:1] in ("e", "E") else _DECIMAL[suffix]
+    return Decimal(number.scaleb(exponent))
+
+
+def format_quantity(value: Decimal) -> str:
+    """The shortest exact spelling: whole binary units for big numbers, milli-units for fractions."""
+    if value == value.to_integral_value():
+        whole = int(value)
+        for suffix, power in sorted(_BINARY.items(), key=lambda item: -item[1]):
+            if whole and whole % (1024**power) == 0:
+                return f"{whole // 1024**power}{suffix}"
+        return str(whole)
+    milli = value.scaleb(3)
+    if milli == milli.to_integral_value():
+        return f"{int(milli)}m"
+    return format(value.normalize(), "f")
+
+
+def pod_requests(pod_spec: Mapping[str, Any]) -> dict[str, Decimal]:
+    """What the scheduler reserves for one pod: the larger of the app containers' sum and the
+    biggest init container, per resource. Extended resources (GPUs) request their limit."""
+
+    def requests(container: Mapping[str, Any]) -> dict[str, Decimal]:
+        res = container.get("resources", {})
+        out = {k: parse_quantity(v) for k, v in res.get("limits", {}).items() if "/" in k}
+        out.update({k: parse_quantity(v) for k, v in res.get("requests", {}).items()})
+        return out
+
+    total: dict[str, Decimal] = {}
+    for container in pod_spec.get("containers", []):
+        for key, qty in requests(container).items():
+            total[key] = total.get(key, Decimal(0)) + qty
+    for container in pod_spec.get("initContainers", []):
+        for key, qty in requests(container).items():
+            total[key] = max(total.get(key, Decimal(0)), qty)
+    return total
+
+
+def workload_pods(docs: Iterable[Mapping[str, Any]]) -> list[tuple[int, Mapping[str, Any]]]:
+    """``(pod count, pod spec)`` of every workload among ``docs``, whatever its kind."""
+    found: list[tuple[int, Mapping[str, Any]]] = []
+    for doc in docs:
+        kind, spec = doc.get("kind"), doc.get("spec", {})
+        if kind in ("Deployment", "StatefulSet"):
+            found.append((spec.get("replicas", 1), spec["template"]["spec"]))
+        elif kind == "Job":
+            found.append((spec.get("parallelism", 1), spec["template"]["spec"]))
+        elif kind == "JobSet":
+            for rjob in spec["replicatedJobs"]:
+                job_spec = rjob["template"]["spec"]
+                found.append((rjob.get("replicas", 1) * job_spec.get("parallelism", 1), job_spec["template"]["spec"]))
+    return found
+
+
+def min_resources(docs: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Sum of the requests of every pod of the release, keyed by resource name."""
+    total: dict[str, Decimal] = {}
+    for count, spec in workload_pods(docs):
+        for key, qty in pod_requests(spec).items():
+            total[key] = total.get(key, Decimal(0)) + qty * count
+    return {key: format_quantity(total[key]) for key in sorted(total) if total[key]}
+
+
+def pod_group(names: Names, options: MXNetOptions, docs: Iterable[Mapping[str, Any]]) -> Doc:
+    """The PodGroup of the release: every pod, or none, gets scheduled.
+
+    ``docs`` are the release's other objects; ``minResources`` is summed from the pod
+    templates they actually carry, so subclass hooks that change resources are counted.
+    """
+    from . import _crds
+
+    assert options.gang_scheduler is not None
+    spec: Doc = {"minMember": c.pods(options)}
+    resources = min_resources(docs)
+    if resources:
+        spec["minResources"] = resources
+    return _crds.pod_group_manifest(options.gang_scheduler, metadata(names, names.fullname, None), spec)

@@ -1,0 +1,596 @@
+"""The ``diagram`` subcommand: draw a release's topology from synthesized YAML.
+
+    mxnet-construct diagram dist/mxnet-example.k8s.yaml                # Mermaid text
+    mxnet-construct diagram dist/mxnet-example.k8s.yaml --format svg -o docs/topology.svg
+
+The picture is read from the manifests, never from the options, so it shows what will
+really be deployed, hand edits and kustomize output included. Everything MXNet needs to
+agree on is taken from the pods' own env: ``DMLC_ROLE`` says what a workload is,
+``DMLC_PS_ROOT_URI``/``DMLC_PS_ROOT_PORT`` say where it dials the scheduler, and
+``DMLC_NUM_SERVER``/``DMLC_NUM_WORKER`` are compared with the replica counts. A disagreement
+(a count that does not match, a URI that names nothing in the file, a port the Service does
+not expose) would hang the job on the cluster, so it is drawn as a warning.
+
+SVG and PNG go through the ``graphviz`` package, which needs Graphviz's ``dot`` program
+(Debian: ``apt-get install graphviz``); Mermaid text needs neither.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeAlias
+
+Format: TypeAlias = Literal["mermaid", "svg", "png", "dot"]
+FORMATS: tuple[Format, ...] = ("mermaid", "svg", "png", "dot")
+NodeKind: TypeAlias = Literal["workload", "service", "storage", "config", "policy", "warning"]
+EdgeKind: TypeAlias = Literal["dial", "selects", "dns", "data", "mounts", "warning"]
+
+INSTANCE = "app.kubernetes.io/instance"
+MAIN_CONTAINER = "mxnet"
+PS_ROLES = ("scheduler", "server", "worker")
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job", "JobSet", "Pod")
+
+
+@dataclass
+class Node:
+    """One box of the picture."""
+
+    id: str
+    kind: NodeKind
+    title: str
+    detail: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Edge:
+    """One arrow; ``both`` draws it in both directions."""
+
+    src: str
+    dst: str
+    label: str
+    kind: EdgeKind
+    both: bool = False
+
+
+@dataclass
+class Group:
+    """The objects of one release (``app.kubernetes.io/instance``) in one namespace."""
+
+    id: str
+    title: str
+    nodes: list[Node] = field(default_factory=list)
+
+
+@dataclass
+class Topology:
+    """Everything the renderers draw: grouped nodes, edges, and the problems found."""
+
+    groups: list[Group] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def node(self, node_id: str) -> Node:
+        """The node with id ``node_id``; ``KeyError`` when there is none."""
+        for group in self.groups:
+            for node in group.nodes:
+                if node.id == node_id:
+                    return node
+        raise KeyError(node_id)
+
+
+@dataclass
+class _PodSource:
+    """A workload reduced to what the wiring depends on."""
+
+    node_id: str
+    doc_kind: str
+    name: str
+    namespace: str
+    group: Group
+    role: str | None
+    replicas: int
+    labels: Mapping[str, str]
+    env: Mapping[str, Any]
+    container_ports: dict[str | int, int]
+    pod: Mapping[str, Any]
+    claim_templates: list[str]
+    pod_prefix: str | None
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def load_documents(path: str | Path) -> list[dict[str, Any]]:
+    """The Kubernetes objects in a multi-document YAML file (empty documents skipped)."""
+    try:
+        text = sys.stdin.read() if str(path) == "-" else Path(path).read_text()
+    except OSError as err:
+        raise ValueError(f"cannot read {str(path)!r}: {err.strerror or err}") from None
+    return parse_documents(text, str(path))
+
+
+def parse_documents(text: str, source: str = "<text>") -> list[dict[str, Any]]:
+    """The Kubernetes objects in multi-document YAML text."""
+    import yaml
+
+    path = source
+    try:
+        docs = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as err:
+        raise ValueError(f"{str(path)!r} is not valid YAML: {err}") from None
+    for i, doc in enumerate(docs):
+        if not isinstance(doc, dict) or "kind" not in doc or not isinstance(doc.get("metadata"), dict):
+            raise ValueError(f"{str(path)!r}: document {i + 1} is not a Kubernetes object (it needs kind and metadata)")
+    return docs
+
+
+def _env(container: Mapping[str, Any]) -> dict[str, Any]:
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env", []) or []}
+
+
+def _main_container(pod: Mapping[str, Any]) -> Mapping[str, Any]:
+    containers = pod.get("containers") or [{}]
+    for container in containers:
+        if container.get("name") == MAIN_CONTAINER:
+            return dict(container)
+    for container in containers:
+        if "DMLC_ROLE" in _env(container):
+            return dict(container)
+    return dict(containers[0])
+
+
+def _pod_templates(doc: Mapping[str, Any]) -> list[tuple[str, int, Mapping[str, Any], list[str]]]:
+    """(name suffix, replicas, pod template, claim template names) per pod shape."""
+    kind, spec = doc["kind"], doc.get("spec") or {}
+    if kind == "Pod":
+        return [("", 1, {"metadata": doc["metadata"], "spec": spec}, [])]
+    out: list[tuple[str, int, Mapping[str, Any], list[str]]] = []
+    if kind in ("Deployment", "StatefulSet"):
+        claims = [c["metadata"]["name"] for c in spec.get("volumeClaimTemplates", []) or []]
+        return [("", int(spec.get("replicas", 1)), spec.get("template") or {}, claims)]
+    if kind == "Job":
+        return [("", int(spec.get("parallelism", 1)), spec.get("template") or {}, [])]
+    if kind == "JobSet":
+        for rjob in spec.get("replicatedJobs", []) or []:
+            job_spec = (rjob.get("template") or {}).get("spec") or {}
+            count = int(rjob.get("replicas", 1)) * int(job_spec.get("parallelism", 1))
+            out.append((f"/{rjob['name']}", count, job_spec.get("template") or {}, []))
+    return out
+
+
+def _selects(selector: Mapping[str, str] | None, labels: Mapping[str, str]) -> bool:
+    return bool(selector) and all(labels.get(k) == v for k, v in (selector or {}).items())
+
+
+def _node_id(*parts: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", "_".join(p for p in parts if p))
+
+
+def build(docs: Iterable[Mapping[str, Any]]) -> Topology:
+    """Reads the objects and works out who talks to whom."""
+    topo = Topology()
+    groups: dict[tuple[str, str], Group] = {}
+
+    def group_of(doc: Mapping[str, Any]) -> Group:
+        meta = doc["metadata"]
+        release = (meta.get("labels") or {}).get(INSTANCE, "")
+        namespace = meta.get("namespace", "")
+        key = (release, namespace)
+        if key not in groups:
+            title = f"release {release}" if release else "objects without a release label"
+            if namespace:
+                title += f" (namespace {namespace})"
+            groups[key] = Group(id=_node_id("g", release or "none", namespace or "default"), title=title)
+            topo.groups.append(groups[key])
+        return groups[key]
+
+    def add(doc: Mapping[str, Any], kind: NodeKind, title: str, detail: list[str], suffix: str = "") -> Node:
+        meta = doc["metadata"]
+        node = Node(
+            _node_id(doc["kind"], meta.get("namespace", ""), meta["name"], suffix.lstrip("/")), kind, title, detail
+        )
+        group_of(doc).nodes.append(node)
+        return node
+
+    sources: list[_PodSource] = []
+    services: list[tuple[Node, Mapping[str, Any]]] = []
+    storage: dict[tuple[str, str, str], str] = {}
+    others: list[tuple[Node, Mapping[str, Any]]] = []
+
+    # Objects first, so the edges below can find the things they point at.
+    for doc in docs:
+        kind, meta = doc["kind"], doc["metadata"]
+        name, ns = meta["name"], meta.get("namespace", "")
+        if kind in WORKLOAD_KINDS:
+            for suffix, count, template, claims in _pod_templates(doc):
+                pod = template.get("spec") or {}
+                container = _main_container(pod)
+                env = _env(container)
+                role = env.get("DMLC_ROLE") if isinstance(env.get("DMLC_ROLE"), str) else None
+                role = role or ((template.get("metadata") or {}).get("labels") or {}).get("app.kubernetes.io/component")
+                gpus = ((container.get("resources") or {}).get("limits") or {}).get("nvidia.com/gpu")
+                detail = [f"{role or 'pod'}: {count} {'pod' if count == 1 else 'pods'}"]
+                if gpus:
+                    detail.append(f"{gpus} GPU per pod")
+                node = add(doc, "workload", f"{kind} {name}{suffix}", detail, suffix)
+                ports: dict[str | int, int] = {}
+                for p in container.get("ports", []) or []:
+                    ports[p["containerPort"]] = p["containerPort"]
+                    if "name" in p:
+                        ports[p["name"]] = p["containerPort"]
+                # Pods with stable DNS host names: <statefulset>-<ordinal>, <indexed
+                # job>-<index> and <jobset>-<replicated job>-<job index>-<pod index>.
+                prefix = {"StatefulSet": f"{name}-", "JobSet": f"{name}-{suffix.lstrip('/')}-"}.get(kind)
+                if kind == "Job" and (doc.get("spec") or {}).get("completionMode") == "Indexed":
+                    prefix = f"{name}-"
+                sources.append(
+                    _PodSource(
+                        node.id,
+                        kind,
+                        name,
+                        ns,
+                        group_of(doc),
+                        role,
+                        count,
+                        (template.get("metadata") or {}).get("labels") or {},
+                        env,
+                        ports,
+                        pod,
+                        claims,
+                        prefix,
+                    )
+                )
+        elif kind == "Service":
+            spec = doc.get("spec") or {}
+            headless = spec.get("clusterIP") == "None"
+            port_text = ", ".join(f"{p.get('name', '')}:{p['port']}".lstrip(":") for p in spec.get("ports", []) or [])
+            detail = ["headless (pod DNS)" if headless else spec.get("type", "ClusterIP")]
+            if port_text:
+                detail.append(f"port {port_text}")
+            services.append((add(doc, "service", f"Service {name}", detail), doc))
+        elif kind in ("ConfigMap", "PersistentVolumeClaim", "Secret"):
+            detail = []
+            if kind == "PersistentVolumeClaim":
+                size = (((doc.get("spec") or {}).get("resources") or {}).get("requests") or {}).get("storage")
+                detail.append(f"{size}" if size else "")
+            elif kind == "ConfigMap":
+                detail.append(", ".join(sorted((doc.get("data") or {}).keys())))
+            node = add(
+                doc,
+                "storage" if kind == "PersistentVolumeClaim" else "config",
+                f"{kind} {name}",
+                [d for d in detail if d],
+            )
+            storage[(kind, ns, name)] = node.id
+        elif kind in ("NetworkPolicy", "PodDisruptionBudget", "PodGroup"):
+            spec = doc.get("spec") or {}
+            if kind == "NetworkPolicy":
+                detail = ["restricts " + " and ".join(spec.get("policyTypes", []) or ["Ingress"])]
+            elif kind == "PodDisruptionBudget":
+                detail = [
+                    f"minAvailable {spec['minAvailable']}"
+                    if "minAvailable" in spec
+                    else f"maxUnavailable {spec.get('maxUnavailable')}"
+                ]
+            elif kind == "PodGroup":
+                detail = [f"gang of {spec.get('minMember', '?')} pods ({doc['apiVersion'].split('/')[0]})"]
+            others.append((add(doc, "policy", f"{kind} {name}", detail), doc))
+
+    _wire_scheduler(topo, sources, services)
+    _wire_services(topo, sources, services)
+    _wire_data_plane(topo, sources)
+    _wire_volumes(topo, sources, storage)
+    _wire_policies(topo, sources, others)
+    _check_counts(topo, sources)
+    return topo
+
+
+def _warn(topo: Topology, source: _PodSource, text: str) -> None:
+    topo.warnings.append(text)
+    node_id = _node_id("warn", str(len(topo.warnings)))
+    source.group.nodes.append(Node(node_id, "warning", "⚠ " + text))
+    topo.edges.append(Edge(source.node_id, node_id, "", "warning"))
+
+
+def _wire_scheduler(topo: Topology, sources: list[_PodSource], services: list[tuple[Node, Mapping[str, Any]]]) -> None:
+    for src in sources:
+        uri, port = src.env.get("DMLC_PS_ROOT_URI"), src.env.get("DMLC_PS_ROOT_PORT")
+        if src.role == "scheduler" or uri is None:
+            continue
+        if not isinstance(uri, str):
+            _warn(topo, src, f"{src.name}: DMLC_PS_ROOT_URI comes from a field reference, not a scheduler name")
+            continue
+        host = uri.split(".")
+        target: str | None = None
+        for node, svc in services:
+            meta = svc["metadata"]
+            same_ns = len(host) == 1 or host[1] in (meta.get("namespace", "") or src.namespace or "default", "svc")
+            if meta["name"] == host[0] and meta.get("namespace", "") == src.namespace and same_ns:
+                target = node.id
+                svc_ports = [p["port"] for p in (svc.get("spec") or {}).get("ports", []) or []]
+                if svc_ports and str(port) not in {str(p) for p in svc_ports}:
+                    _warn(
+                        topo,
+                        src,
+                        f"{src.name} dials port {port}, but Service {meta['name']} exposes {', '.join(map(str, svc_ports))}",
+                    )
+        if target is None:
+            # A pod DNS name (<pod>.<headless service>) reaches one pod of a workload.
+            for other in sources:
+                prefix = other.pod_prefix
+                if (
+                    prefix
+                    and other.namespace == src.namespace
+                    and host[0].startswith(prefix)
+                    and re.fullmatch(r"[0-9]+(-[0-9]+)?", host[0][len(prefix) :])
+                ):
+                    target = other.node_id
+        if target is None:
+            _warn(topo, src, f"{src.name}: DMLC_PS_ROOT_URI={uri} names nothing in this file")
+            continue
+        topo.edges.append(Edge(src.node_id, target, f"DMLC_PS_ROOT_URI {uri}:{port}", "dial"))
+
+
+def _wire_services(topo: Topology, sources: list[_PodSource], services: list[tuple[Node, Mapping[str, Any]]]) -> None:
+    for node, svc in services:
+        spec = svc.get("spec") or {}
+        headless = spec.get("clusterIP") == "None"
+        for src in sources:
+            if src.namespace != svc["metadata"].get("namespace", "") or not _selects(spec.get("selector"), src.labels):
+                continue
+            if headless:
+                topo.edges.append(Edge(node.id, src.node_id, "pod DNS", "dns"))
+                continue
+            for p in spec.get("ports", []) or []:
+                target = p.get("targetPort", p["port"])
+                topo.edges.append(Edge(node.id, src.node_id, f"{p['port']} → {target}", "selects"))
+                if str(target) not in {str(k) for k in src.container_ports}:
+                    _warn(
+                        topo,
+                        src,
+                        f"Service {svc['metadata']['name']} targets port {target}, which {src.name} does not declare",
+                    )
+
+
+def _wire_data_plane(topo: Topology, sources: list[_PodSource]) -> None:
+    # ps-lite workers push gradients to and pull weights from every server, on addresses
+    # the scheduler hands out (pod IPs), so no Service sits in between.
+    for worker in (s for s in sources if s.role == "worker"):
+        for server in (s for s in sources if s.role == "server" and s.group is worker.group):
+            topo.edges.append(Edge(worker.node_id, server.node_id, "push / pull (pod IPs)", "data", both=True))
+
+
+def _wire_volumes(topo: Topology, sources: list[_PodSource], storage: dict[tuple[str, str, str], str]) -> None:
+    for src in sources:
+        mounts = {m["name"]: m.get("mountPath", "") for m in _main_container(src.pod).get("volumeMounts", []) or []}
+        for vol in src.pod.get("volumes", []) or []:
+            for key, kind, ref in (
+                ("configMap", "ConfigMap", "name"),
+                ("persistentVolumeClaim", "PersistentVolumeClaim", "claimName"),
+                ("secret", "Secret", "secretName"),
+            ):
+                if key not in vol:
+                    continue
+                ref_name = vol[key].get(ref, "")
+                node_id = storage.get((kind, src.namespace, ref_name))
+                if node_id is None:
+                    node_id = _node_id("ext", kind, src.namespace, ref_name)
+                    if not any(n.id == node_id for g in topo.groups for n in g.nodes):
+                        src.group.nodes.append(
+                            Node(
+                                node_id,
+                                "storage" if key == "persistentVolumeClaim" else "config",
+                                f"{kind} {ref_name}",
+                                ["not in this file"],
+                            )
+                        )
+                    storage[(kind, src.namespace, ref_name)] = node_id
+                topo.edges.append(Edge(src.node_id, node_id, f"mounts {mounts.get(vol['name'], '')}".strip(), "mounts"))
+        for claim in src.claim_templates:
+            node_id = _node_id("claims", src.node_id, claim)
+            src.group.nodes.append(
+                Node(node_id, "storage", f"PVC {claim}-{src.name}-N", ["one per pod (volumeClaimTemplate)"])
+            )
+            topo.edges.append(Edge(src.node_id, node_id, f"mounts {_claim_mount(src, claim)}".strip(), "mounts"))
+
+
+def _claim_mount(src: _PodSource, claim: str) -> str:
+    for m in _main_container(src.pod).get("volumeMounts", []) or []:
+        if m["name"] == claim:
+            return str(m.get("mountPath", ""))
+    return ""
+
+
+def _wire_policies(topo: Topology, sources: list[_PodSource], others: list[tuple[Node, Mapping[str, Any]]]) -> None:
+    for node, doc in others:
+        spec = doc.get("spec") or {}
+        if doc["kind"] == "NetworkPolicy":
+            selector = (spec.get("podSelector") or {}).get("matchLabels")
+        elif doc["kind"] == "PodDisruptionBudget":
+            selector = (spec.get("selector") or {}).get("matchLabels")
+        else:
+            continue
+        guarded = [
+            s for s in sources if s.namespace == doc["metadata"].get("namespace", "") and _selects(selector, s.labels)
+        ]
+        if guarded:
+            node.detail.append("covers " + ", ".join(s.role or s.name for s in guarded))
+
+
+def _check_counts(topo: Topology, sources: list[_PodSource]) -> None:
+    by_group: dict[int, list[_PodSource]] = {}
+    for src in sources:
+        by_group.setdefault(id(src.group), []).append(src)
+    for members in by_group.values():
+        actual = {role: sum(s.replicas for s in members if s.role == role) for role in ("server", "worker")}
+        for src in members:
+            for role, var in (("server", "DMLC_NUM_SERVER"), ("worker", "DMLC_NUM_WORKER")):
+                expected = src.env.get(var)
+                if isinstance(expected, str) and expected.isdigit() and int(expected) != actual[role]:
+                    _warn(
+                        topo,
+                        src,
+                        f"{src.name}: {var}={expected} but the file runs {actual[role]} {role} pods; the job would hang",
+                    )
+
+
+# --- rendering -------------------------------------------------------------------------
+
+_MERMAID_SHAPES: dict[NodeKind, tuple[str, str]] = {
+    "workload": ("[", "]"),
+    "service": ("([", "])"),
+    "storage": ("[(", ")]"),
+    "config": ("[/", "/]"),
+    "policy": ("{{", "}}"),
+    "warning": (">", "]"),
+}
+_MERMAID_ARROWS: dict[EdgeKind, str] = {
+    "dial": "-->",
+    "selects": "-->",
+    "dns": "-.->",
+    "data": "==>",
+    "mounts": "-.->",
+    "warning": "-.-",
+}
+
+
+def _mermaid_text(text: str) -> str:
+    return text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+
+def to_mermaid(topo: Topology) -> str:
+    """Mermaid ``flowchart`` text (GitHub renders it inside a ```` ```mermaid ```` block)."""
+    lines = ["flowchart LR"]
+    for group in topo.groups:
+        lines.append(f'  subgraph {group.id}["{_mermaid_text(group.title)}"]')
+        for node in group.nodes:
+            left, right = _MERMAID_SHAPES[node.kind]
+            label = "<br/>".join(_mermaid_text(t) for t in [node.title, *node.detail])
+            lines.append(f'    {node.id}{left}"{label}"{right}')
+        lines.append("  end")
+    for edge in topo.edges:
+        arrow = _MERMAID_ARROWS[edge.kind]
+        if edge.both:
+            arrow = "<" + arrow
+        label = f'|"{_mermaid_text(edge.label)}"|' if edge.label else ""
+        lines.append(f"  {edge.src} {arrow}{label} {edge.dst}")
+    lines.append("  classDef warning fill:#fde2e1,stroke:#c0392b,color:#7b241c")
+    warned = [n.id for g in topo.groups for n in g.nodes if n.kind == "warning"]
+    if warned:
+        lines.append(f"  class {','.join(warned)} warning")
+    return "\n".join(lines) + "\n"
+
+
+_DOT_SHAPES: dict[NodeKind, dict[str, str]] = {
+    "workload": {"shape": "box", "style": "rounded,filled", "fillcolor": "#dbe9f6"},
+    "service": {"shape": "ellipse", "style": "filled", "fillcolor": "#e4f3e0"},
+    "storage": {"shape": "cylinder", "style": "filled", "fillcolor": "#f6efd9"},
+    "config": {"shape": "note", "style": "filled", "fillcolor": "#f6efd9"},
+    "policy": {"shape": "hexagon", "style": "filled", "fillcolor": "#eeeeee"},
+    "warning": {"shape": "box", "style": "filled", "fillcolor": "#fde2e1", "color": "#c0392b"},
+}
+_DOT_EDGES: dict[EdgeKind, dict[str, str]] = {
+    "dial": {"color": "#1f618d", "penwidth": "1.6"},
+    "selects": {"color": "#1e8449"},
+    "dns": {"style": "dashed", "color": "#7f8c8d"},
+    "data": {"color": "#b9770e", "penwidth": "2.2"},
+    "mounts": {"style": "dotted", "color": "#7f8c8d"},
+    "warning": {"style": "dashed", "color": "#c0392b", "arrowhead": "none"},
+}
+
+
+def to_dot(topo: Topology) -> str:
+    """Graphviz DOT source of the picture."""
+    import graphviz  # type: ignore[import-untyped]
+
+    graph = graphviz.Digraph(
+        "topology",
+        graph_attr={"rankdir": "TB", "newrank": "true", "fontname": "Helvetica", "fontsize": "11"},
+        node_attr={"fontname": "Helvetica", "fontsize": "10"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9"},
+    )
+    for group in topo.groups:
+        with graph.subgraph(name=f"cluster_{group.id}") as sub:
+            sub.attr(label=group.title, style="rounded", color="#999999")
+            for node in group.nodes:
+                sub.node(node.id, "\n".join([node.title, *node.detail]), **_DOT_SHAPES[node.kind])
+    for edge in topo.edges:
+        attrs = dict(_DOT_EDGES[edge.kind])
+        if edge.both:
+            attrs["dir"] = "both"
+        graph.edge(edge.src, edge.dst, edge.label, **attrs)
+    source: str = graph.source
+    return source
+
+
+def render(topo: Topology, fmt: Format) -> bytes:
+    """The picture as bytes: Mermaid or DOT text, or an SVG/PNG image drawn by Graphviz."""
+    if fmt == "mermaid":
+        return to_mermaid(topo).encode()
+    source = to_dot(topo)
+    if fmt == "dot":
+        return source.encode()
+    import graphviz
+
+    try:
+        data: bytes = graphviz.Source(source).pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        from .cli import UsageError
+
+        raise UsageError(
+            f"--format {fmt} needs Graphviz's 'dot' program on PATH (Debian/Ubuntu: apt-get install graphviz); "
+            "--format mermaid works without it"
+        ) from None
+    return data
+
+
+# --- command line ----------------------------------------------------------------------
+
+
+def register(subparsers: Any) -> None:
+    """Adds the ``diagram`` subcommand."""
+    parser = subparsers.add_parser(
+        "diagram",
+        help="draw a release's topology from synthesized YAML",
+        description="Draw the scheduler, servers, workers, Services, storage and policies in a "
+        "synthesized manifest file, and who talks to whom, as read from the pods' DMLC_* env.",
+    )
+    parser.add_argument("file", help="a synthesized manifest, e.g. dist/mxnet-example.k8s.yaml ('-' reads stdin)")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="output format (default: from the -o suffix, else mermaid); svg and png need Graphviz's dot",
+    )
+    parser.add_argument("-o", "--output", help="write here instead of stdout")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when the picture shows a wiring problem")
+    parser.set_defaults(func=run)
+
+
+def _guess_format(output: str | None) -> Format:
+    suffix = Path(output).suffix.lower().lstrip(".") if output else ""
+    return {"svg": "svg", "png": "png", "dot": "dot", "gv": "dot"}.get(suffix, "mermaid")  # type: ignore[return-value]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Runs ``diagram``: read, build, render, write."""
+    docs = load_documents(args.file)
+    if not docs:
+        raise ValueError(f"{args.file!r} holds no Kubernetes objects")
+    fmt: Format = args.format or _guess_format(args.output)
+    topo = build(docs)
+    data = render(topo, fmt)
+    if args.output:
+        Path(args.output).write_bytes(data)
+    elif fmt == "png":
+        sys.stdout.buffer.write(data)
+    else:
+        sys.stdout.write(data.decode())
+    for text in topo.warnings:
+        print(f"mxnet-construct diagram: warning: {text}", file=sys.stderr)
+    return 1 if args.strict and topo.warnings else 0

@@ -1,0 +1,285 @@
+"""Gang scheduling: a PodGroup for Volcano or scheduler-plugins, and pods that join it."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from mxnet_construct import MXNetChart, Resources, RoleOptions, ServerPool
+from mxnet_construct._batch import format_quantity, parse_quantity
+from tests.helpers import ROOT, find, make_chart, synth, synth_yaml, validate_documents
+
+DIST = {"mode": "distributed", "server_count": 2, "worker_count": 3}
+MEMBERSHIP = {
+    "volcano": ("scheduling.volcano.sh/v1beta1", "annotations", "scheduling.k8s.io/group-name", "volcano"),
+    "scheduler-plugins": (
+        "scheduling.x-k8s.io/v1alpha1",
+        "labels",
+        "scheduling.x-k8s.io/pod-group",
+        "scheduler-plugins-scheduler",
+    ),
+}
+
+
+def pod_templates(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for doc in docs:
+        if doc["kind"] in ("Deployment", "StatefulSet", "Job"):
+            out.append(doc["spec"]["template"])
+        elif doc["kind"] == "JobSet":
+            out += [rj["template"]["spec"]["template"] for rj in doc["spec"]["replicatedJobs"]]
+    return out
+
+
+CASES: dict[str, dict[str, Any]] = {
+    "volcano-long-running": {**DIST, "gang_scheduler": "volcano"},
+    "volcano-jobset": {
+        **DIST,
+        "gang_scheduler": "volcano",
+        "lifecycle": "jobset",
+        "resources": Resources(requests={"cpu": "1", "memory": "2Gi"}),
+        "worker": RoleOptions(gpus=1),
+    },
+    "plugins-long-running": {**DIST, "gang_scheduler": "scheduler-plugins"},
+    "plugins-job": {
+        **DIST,
+        "gang_scheduler": "scheduler-plugins",
+        "lifecycle": "job",
+        "resources": Resources(requests={"cpu": "250m", "memory": "512Mi"}),
+    },
+    "volcano-standalone": {"gang_scheduler": "volcano"},
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_snapshot(case: str, yaml_snapshot: Any) -> None:
+    assert synth_yaml(make_chart(**CASES[case])) == yaml_snapshot
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_schema_valid(case: str) -> None:
+    # PodGroups and JobSets are checked against the CRD schemas in crds/.
+    validate_documents(synth(make_chart(**CASES[case])))
+
+
+@pytest.mark.parametrize("scheduler", sorted(MEMBERSHIP))
+@pytest.mark.parametrize("lifecycle", ["long-running", "job", "jobset"])
+def test_every_pod_joins_the_group(scheduler: str, lifecycle: str) -> None:
+    api_version, where, key, scheduler_name = MEMBERSHIP[scheduler]
+    docs = synth(make_chart(**DIST, gang_scheduler=scheduler, lifecycle=lifecycle))
+    group = find(docs, "PodGroup")
+    assert group["apiVersion"] == api_version
+    assert group["metadata"]["name"] == "test-mxnet"
+    assert group["spec"]["minMember"] == 1 + 2 + 3
+    templates = pod_templates(docs)
+    assert len(templates) == 3
+    for template in templates:
+        assert template["metadata"][where][key] == "test-mxnet"
+        assert template["spec"]["schedulerName"] == scheduler_name
+
+
+def test_the_group_is_created_before_the_workloads() -> None:
+    docs = synth(make_chart(**DIST, gang_scheduler="volcano"))
+    kinds = [d["kind"] for d in docs]
+    assert kinds.index("PodGroup") < min(kinds.index("Deployment"), kinds.index("StatefulSet"))
+
+
+def test_selectors_do_not_include_the_group_label() -> None:
+    docs = synth(make_chart(**DIST, gang_scheduler="scheduler-plugins"))
+    for doc in docs:
+        selector = doc.get("spec", {}).get("selector", {})
+        labels = selector.get("matchLabels", selector) if isinstance(selector, dict) else {}
+        assert "scheduling.x-k8s.io/pod-group" not in labels
+
+
+def test_standalone_group_has_one_member() -> None:
+    docs = synth(make_chart(gang_scheduler="scheduler-plugins"))
+    assert find(docs, "PodGroup")["spec"] == {"minMember": 1}
+    assert find(docs, "Deployment")["spec"]["template"]["spec"]["schedulerName"] == "scheduler-plugins-scheduler"
+
+
+def test_no_group_and_default_scheduler_without_gang() -> None:
+    docs = synth(make_chart(**DIST, lifecycle="jobset"))
+    assert not [d for d in docs if d["kind"] == "PodGroup"]
+    for template in pod_templates(docs):
+        assert "schedulerName" not in template["spec"]
+        assert "annotations" not in template["metadata"]
+
+
+def test_min_resources_absent_without_requests() -> None:
+    assert "minResources" not in find(synth(make_chart(**DIST, gang_scheduler="volcano")), "PodGroup")["spec"]
+
+
+def test_min_resources_sum_every_pod() -> None:
+    docs = synth(
+        make_chart(
+            **DIST,
+            gang_scheduler="volcano",
+            resources=Resources(requests={"cpu": "500m", "memory": "1Gi"}),
+            worker=RoleOptions(gpus=2, resources=Resources(requests={"cpu": "2", "memory": "4Gi"})),
+            sidecars=[{"name": "log", "image": "busybox", "resources": {"requests": {"cpu": "100m"}}}],
+        )
+    )
+    # scheduler + 2 servers: 0.5 CPU + 0.1 sidecar each; 3 workers: 2 + 0.1 each.
+    assert find(docs, "PodGroup")["spec"]["minResources"] == {
+        "cpu": f"{3 * 600 + 3 * 2100}m",
+        "memory": "15Gi",
+        "nvidia.com/gpu": "6",
+    }
+
+
+def test_min_resources_take_the_larger_of_init_and_app_containers() -> None:
+    big_init = {"name": "prep", "image": "busybox", "resources": {"requests": {"memory": "8Gi", "cpu": "100m"}}}
+    docs = synth(
+        make_chart(
+            gang_scheduler="volcano",
+            resources=Resources(requests={"cpu": "1", "memory": "1Gi"}),
+            init_containers=[big_init],
+        )
+    )
+    assert find(docs, "PodGroup")["spec"]["minResources"] == {"cpu": "1", "memory": "8Gi"}
+
+
+def test_min_resources_follow_subclass_hooks() -> None:
+    class Bigger(ServerPool):
+        def pod_template(self) -> dict[str, Any]:
+            pod = super().pod_template()
+            pod["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "4"}}
+            return pod
+
+    class Chart(MXNetChart):
+        server_pool_class = Bigger
+
+    docs = synth(make_chart(Chart, **DIST, gang_scheduler="volcano", lifecycle="job"))
+    assert find(docs, "PodGroup")["spec"]["minResources"] == {"cpu": "8"}
+
+
+def test_unknown_gang_scheduler_is_refused() -> None:
+    with pytest.raises(ValueError, match="gang_scheduler: 'kueue'"):
+        make_chart(**DIST, gang_scheduler="kueue")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("500m", Decimal("0.5")),
+        ("2", Decimal(2)),
+        ("1Gi", Decimal(1024**3)),
+        ("1.5G", Decimal(1_500_000_000)),
+        ("3e3", Decimal(3000)),
+        (4, Decimal(4)),
+        ("100Mi", Decimal(100 * 1024**2)),
+    ],
+)
+def test_parse_quantity(text: str | int, value: Decimal) -> None:
+    assert parse_quantity(text) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (Decimal("1.5"), "1500m"),
+        (Decimal(3), "3"),
+        (Decimal(3 * 1024**3), "3Gi"),
+        (Decimal(1536 * 1024**2), "1536Mi"),
+        (Decimal(1000), "1000"),
+        (Decimal("0.0001"), "0.0001"),
+    ],
+)
+def test_format_quantity(value: Decimal, text: str) -> None:
+    assert format_quantity(value) == text
+    assert parse_quantity(text) == value
+
+
+def test_parse_quantity_rejects_garbage() -> None:
+    with pytest.raises(ValueError, match="'lots'"):
+        parse_quantity("lots")
+
+
+# --- the typed bindings -----------------------------------------------------------------
+
+BINDINGS = {
+    # module in imports/ (repo, for apps) -> (module in mxnet_construct/_imports, class, apiVersion)
+    "imports.sh.volcano.scheduling": (
+        "mxnet_construct._imports.mxc_volcano.sh.volcano.scheduling",
+        "PodGroup",
+        "scheduling.volcano.sh/v1beta1",
+    ),
+    "imports.io.x_k8s.scheduling": (
+        "mxnet_construct._imports.mxc_scheduler_plugins.io.x_k8s.scheduling",
+        "PodGroup",
+        "scheduling.x-k8s.io/v1alpha1",
+    ),
+    "imports.io.x_k8s.jobset": (
+        "mxnet_construct._imports.mxc_jobset.io.x_k8s.jobset",
+        "JobSet",
+        "jobset.x-k8s.io/v1alpha2",
+    ),
+}
+
+
+@pytest.mark.parametrize("module", sorted(BINDINGS))
+def test_generated_bindings_load_and_name_the_crd(module: str) -> None:
+    lib_module, cls, api_version = BINDINGS[module]
+    for name in (module, lib_module):
+        gvk = getattr(importlib.import_module(name), cls).GVK
+        assert (gvk.api_version, gvk.kind) == (api_version, cls)
+
+
+@pytest.mark.parametrize("module", sorted(BINDINGS))
+def test_binding_assemblies_are_present_and_not_ignored(module: str) -> None:
+    lib_module = BINDINGS[module][0]
+    for name in (module, lib_module):
+        package = ROOT / name.replace(".", "/")
+        tarballs = list((package / "_jsii").glob("*.jsii.tgz"))
+        assert len(tarballs) == 1, package
+        ignored = subprocess.run(["git", "check-ignore", "-q", str(tarballs[0])], cwd=ROOT, check=False)
+        assert ignored.returncode == 1, f"{tarballs[0]} is git-ignored"
+
+
+def test_library_bindings_have_their_own_assembly_names() -> None:
+    # An app's own `cdk8s import` of the same CRD must not share a jsii assembly name with ours.
+    repo = {p.name for p in (ROOT / "imports").rglob("*.jsii.tgz")}
+    lib = {p.name for p in (ROOT / "mxnet_construct" / "_imports").rglob("*.jsii.tgz")}
+    assert len(repo) == len(lib) == 3
+    assert not repo & lib
+
+
+def test_podgroup_is_the_typed_bindings_output() -> None:
+    from mxnet_construct._imports.mxc_volcano.sh.volcano import scheduling
+
+    docs = synth(make_chart(**DIST, gang_scheduler="volcano", resources=Resources(requests={"cpu": "1"})))
+    group = find(docs, "PodGroup")
+    typed = scheduling.PodGroup.manifest(
+        metadata={"name": "test-mxnet", "labels": group["metadata"]["labels"]},
+        spec=scheduling.PodGroupSpec(
+            min_member=6, min_resources={"cpu": scheduling.PodGroupSpecMinResources.from_string("6")}
+        ),
+    )
+    assert json.loads(json.dumps(typed)) == group
+
+
+def test_bindings_load_only_when_a_release_needs_them() -> None:
+    script = (
+        "import sys, cdk8s\n"
+        "from mxnet_construct import MXNetChart\n"
+        "app = cdk8s.App()\n"
+        "MXNetChart(app, 'a', mode='distributed', lifecycle='job')\n"
+        "app.synth_yaml()\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('mxnet_construct._imports', 'mxnet_construct._crds'))))\n"
+        "MXNetChart(app, 'b', mode='distributed', gang_scheduler='volcano')\n"
+        "app.synth_yaml()\n"
+        "print(sorted(m for m in sys.modules if m.startswith('mxnet_construct._imports.') and m.count('.') == 5))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=os.environ.copy(), capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out[0] == "[]"
+    assert out[1] == "['mxnet_construct._imports.mxc_volcano.sh.volcano.scheduling']"

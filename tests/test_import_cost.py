@@ -1,0 +1,133 @@
+"""``import mxnet_construct`` stays cheap, and optional features load only when used.
+
+Checked structurally, not by timing: each case runs in a fresh interpreter and reports
+which modules ended up in ``sys.modules``. Importing cdk8s starts jsii's Node process and
+loads the cdk8s assemblies (about half a second here), and the CRD bindings load their own
+assemblies on top, so pulling any of them in eagerly is a real regression for every user
+and for ``mxnet-construct --help``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+from tests.helpers import ROOT
+
+# Heavy or optional modules, by top-level name or dotted prefix.
+JSII_STACK = ("cdk8s", "cdk8s_plus_27", "constructs", "jsii", "typeguard", "cattrs")
+OPTIONAL_FEATURES = (
+    "yaml",
+    "mxnet_construct.helm",
+    "mxnet_construct.helm_cli",
+    "mxnet_construct.runner",
+    "mxnet_construct.diagram",
+    "mxnet_construct._imports",
+    "imports",
+)
+BINDING_DIRS = (ROOT / "mxnet_construct" / "_imports", ROOT / "imports")
+
+_REPORT = textwrap.dedent(
+    """
+    import json, sys
+
+    def report(step):
+        modules = {}
+        for name, module in list(sys.modules.items()):
+            modules[name] = getattr(module, "__file__", None)
+        print(json.dumps({"step": step, "modules": modules}))
+    """
+)
+
+
+def run_steps(body: str) -> dict[str, dict[str, str | None]]:
+    """Runs ``body`` in a fresh interpreter; each ``report(step)`` call records sys.modules."""
+    env = dict(os.environ, CDK8S_CHECK_UPGRADE="false")
+    proc = subprocess.run(
+        [sys.executable, "-c", _REPORT + textwrap.dedent(body)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    steps: dict[str, dict[str, str | None]] = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("{"):
+            entry: dict[str, Any] = json.loads(line)
+            steps[entry["step"]] = entry["modules"]
+    return steps
+
+
+def loaded(modules: dict[str, str | None], prefixes: tuple[str, ...]) -> list[str]:
+    return sorted(name for name in modules if any(name == p or name.startswith(p + ".") for p in prefixes))
+
+
+def bindings(modules: dict[str, str | None]) -> list[str]:
+    """Modules loaded from the generated CRD bindings, whatever package name they use."""
+    found = []
+    for name, path in modules.items():
+        if path and any(os.path.abspath(path).startswith(str(d) + os.sep) for d in BINDING_DIRS):
+            found.append(name)
+    return sorted(found)
+
+
+def test_import_loads_neither_jsii_nor_optional_features() -> None:
+    steps = run_steps(
+        """
+        import mxnet_construct
+        report("import")
+        from mxnet_construct import (
+            PRODUCTION, Entrypoint, GitRepository, MXNetOptions, Persistence, Resources, RoleOptions,
+        )
+        MXNetOptions(mode="distributed", persistence=Persistence(enabled=True), **{})
+        report("options")
+        mxnet_construct.MXNetChart
+        report("chart")
+        """
+    )
+    for step in ("import", "options"):
+        assert loaded(steps[step], JSII_STACK) == [], step
+        assert loaded(steps[step], OPTIONAL_FEATURES) == [], step
+        assert bindings(steps[step]) == [], step
+        assert loaded(steps[step], ("mxnet_construct.chart", "mxnet_construct.roles")) == [], step
+    # The probe sees a real load when one happens: the chart class does bring in cdk8s.
+    assert "cdk8s" in steps["chart"]
+    assert "mxnet_construct.chart" in steps["chart"]
+
+
+def test_cli_module_loads_no_subcommand_module() -> None:
+    steps = run_steps(
+        """
+        from mxnet_construct import cli
+        cli.SUBCOMMANDS
+        report("cli")
+        """
+    )
+    assert loaded(steps["cli"], JSII_STACK) == []
+    assert loaded(steps["cli"], OPTIONAL_FEATURES) == []
+
+
+def test_default_charts_load_no_crd_bindings_or_helm() -> None:
+    steps = run_steps(
+        """
+        import cdk8s
+        from mxnet_construct import MXNetChart
+        app = cdk8s.App()
+        charts = [MXNetChart(app, "solo"), MXNetChart(app, "dist", mode="distributed")]
+        report("construct")
+        docs = [doc for chart in charts for doc in cdk8s.Testing.synth(chart)]
+        assert len(docs) > 5, docs
+        report("synth")
+        """
+    )
+    for step in ("construct", "synth"):
+        assert bindings(steps[step]) == [], step
+        assert loaded(steps[step], OPTIONAL_FEATURES) == [], step
+        # The probe is live: this step really did load the jsii stack.
+        assert "cdk8s" in steps[step]

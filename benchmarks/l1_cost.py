@@ -194,7 +194,8 @@ def run_child(way: str, count: int) -> None:
 def measure(way: str, count: int, python: str) -> float:
     outdir = tempfile.mkdtemp(prefix="mxnet-l1-")
     try:
-        env = dict(os.environ, CDK8S_OUTDIR=outdir, CDK8S_CHECK_UPGRADE="false")
+        # TMPDIR too: jsii leaves its unpacked runtime behind in a temporary directory.
+        env = dict(os.environ, CDK8S_OUTDIR=os.path.join(outdir, "dist"), TMPDIR=outdir, CDK8S_CHECK_UPGRADE="false")
         proc = subprocess.run(
             [python, str(Path(__file__).resolve()), "--child", way, str(count)],
             capture_output=True,

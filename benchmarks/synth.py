@@ -267,9 +267,13 @@ def probe_features() -> dict[str, Any]:
 # -------------------------------------------------------------------------- parent side
 
 
-def child_env(outdir: str) -> dict[str, str]:
+def child_env(workdir: str) -> dict[str, str]:
+    """Environment of a measured process whose files all live under ``workdir``."""
     env = dict(os.environ)
-    env["CDK8S_OUTDIR"] = outdir
+    env["CDK8S_OUTDIR"] = os.path.join(workdir, "dist")
+    # jsii unpacks its runtime into a temporary directory that it leaves behind; pointing
+    # TMPDIR into the work directory lets the benchmark remove it with the rest.
+    env["TMPDIR"] = workdir
     env["CDK8S_CHECK_UPGRADE"] = "false"
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", _node_major())
     return env

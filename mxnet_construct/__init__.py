@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 from .options import (
     PRODUCTION,
-    EnvVar,
     Entrypoint,
+    EnvVar,
     ExistingConfigMap,
     GitRepository,
     Image,

@@ -109,7 +109,9 @@ def probes(options: MXNetOptions, component: Component) -> Doc:
     return out
 
 
-def volumes(names: Names, options: MXNetOptions, component: Component, *, claim_template: bool) -> tuple[list[Doc], list[Doc]]:
+def volumes(
+    names: Names, options: MXNetOptions, component: Component, *, claim_template: bool
+) -> tuple[list[Doc], list[Doc]]:
     """The pod's volumes and the main container's mounts, in matching order."""
     vols: list[Doc] = []
     mounts: list[Doc] = []
@@ -225,7 +227,10 @@ def pod_template(names: Names, options: MXNetOptions, component: Component, *, c
     vols, mounts = volumes(names, options, component, claim_template=claim_template)
     spec: Doc = {
         "automountServiceAccountToken": False,
-        "containers": [main_container(names, options, component, mounts), *(_restricted(options, dict(s)) for s in options.sidecars)],
+        "containers": [
+            main_container(names, options, component, mounts),
+            *(_restricted(options, dict(s)) for s in options.sidecars),
+        ],
         "securityContext": options.security_context.pod_json(),
     }
     if options.service_account:
@@ -395,7 +400,15 @@ def disruption_budget(names: Names, options: MXNetOptions) -> Doc:
 # not contain "=", because checkov splits the value on it.
 CHECKOV_WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "Job", "CronJob", "Pod", "DaemonSet", "ReplicaSet"})
 # The kinds checkov's CKV_K8S_21 ("The default namespace should not be used") looks at.
-CHECKOV_NAMESPACED_KINDS = CHECKOV_WORKLOAD_KINDS | {"Service", "Secret", "ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Ingress"}
+CHECKOV_NAMESPACED_KINDS = CHECKOV_WORKLOAD_KINDS | {
+    "Service",
+    "Secret",
+    "ServiceAccount",
+    "Role",
+    "RoleBinding",
+    "ConfigMap",
+    "Ingress",
+}
 
 
 def checkov_skips(options: MXNetOptions, kind: str, component: str | None, *, namespaced: bool) -> dict[str, str]:
@@ -455,7 +468,9 @@ def add_checkov_skips(doc: Doc, options: MXNetOptions, *, namespaced: bool) -> N
     if not skips:
         return
     annotations = dict(meta.get("annotations", {}))
-    for i, (check, reason) in enumerate(sorted(skips.items(), key=lambda item: int(item[0].rsplit("_", 1)[1])), start=1):
+    for i, (check, reason) in enumerate(
+        sorted(skips.items(), key=lambda item: int(item[0].rsplit("_", 1)[1])), start=1
+    ):
         annotations[f"checkov.io/skip{i}"] = f"{check}={reason}"
     meta["annotations"] = annotations
     doc["metadata"] = canonical(meta)

@@ -22,7 +22,9 @@ ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 # docker/distribution reference grammar, split in the parts we assemble.
-IMAGE_REGISTRY = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?$")
+IMAGE_REGISTRY = re.compile(
+    r"^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?$"
+)
 IMAGE_REPOSITORY = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$")
 IMAGE_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
 IMAGE_DIGEST = re.compile(r"^[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
@@ -77,7 +79,11 @@ def check_dns_label(field: str, value: object, *, max_len: int = MAX_NAME, rfc10
     pattern = DNS_1035_LABEL if rfc1035 else DNS_LABEL
     if not pattern.match(text):
         first = "a lowercase letter" if rfc1035 else "a lowercase letter or digit"
-        fail(field, text, f"use lowercase letters, digits and '-', starting with {first} and ending with a letter or digit")
+        fail(
+            field,
+            text,
+            f"use lowercase letters, digits and '-', starting with {first} and ending with a letter or digit",
+        )
     if len(text) > max_len:
         fail(field, text, f"it is {len(text)} characters long; the limit is {max_len}")
     return text
@@ -92,7 +98,9 @@ def check_dns_subdomain(field: str, value: object, *, max_len: int = 253) -> str
 
 def check_quantity(field: str, value: object) -> str | int | float:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise TypeError(f"{field}: expected a Kubernetes quantity (e.g. '500m', '8Gi', 2), got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{field}: expected a Kubernetes quantity (e.g. '500m', '8Gi', 2), got {type(value).__name__} {value!r}"
+        )
     if isinstance(value, float) and value != value:  # NaN
         fail(field, value, "a quantity must be a finite number")
     if isinstance(value, int | float):
@@ -124,7 +132,11 @@ def check_str_mapping(field: str, value: object, *, keys: str = "any", values: s
         if keys == "label" or keys == "annotation":
             check_label_key(f"{field} key", k)
         if values == "label" and (len(v) > MAX_NAME or not LABEL_VALUE.match(v)):
-            fail(f"{field}[{k!r}]", v, "a label value is at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit")
+            fail(
+                f"{field}[{k!r}]",
+                v,
+                "a label value is at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+            )
         out[k] = v
     return out
 
@@ -134,7 +146,11 @@ def check_label_key(field: str, key: str) -> None:
     if prefix and (len(prefix) > 253 or not DNS_SUBDOMAIN.match(prefix)):
         fail(field, key, "a key's prefix must be a DNS subdomain")
     if not name or len(name) > MAX_NAME or not LABEL_NAME.match(name):
-        fail(field, key, "a key's name is at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit")
+        fail(
+            field,
+            key,
+            "a key's name is at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+        )
 
 
 def check_mapping(field: str, value: object) -> dict[str, Any]:
@@ -169,12 +185,16 @@ def check_json(field: str, value: object) -> None:
         for i, v in enumerate(value):
             check_json(f"{field}[{i}]", v)
         return
-    raise TypeError(f"{field}: expected YAML data (mappings, lists, strings, numbers, booleans), got {type(value).__name__} {value!r}")
+    raise TypeError(
+        f"{field}: expected YAML data (mappings, lists, strings, numbers, booleans), got {type(value).__name__} {value!r}"
+    )
 
 
 # Words that mark an env var as a credential. Matched against whole name segments, so
 # TOKENIZERS_PARALLELISM or MAX_TOKENS are not caught while HF_TOKEN and DB_PASSWORD are.
-_SECRET_WORDS = frozenset({"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "CREDENTIAL", "CREDENTIALS", "PRIVATEKEY"})
+_SECRET_WORDS = frozenset(
+    {"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "CREDENTIAL", "CREDENTIALS", "PRIVATEKEY"}
+)
 _SECRET_PAIRS = frozenset({("API", "KEY"), ("PRIVATE", "KEY"), ("AUTH", "KEY")})
 
 

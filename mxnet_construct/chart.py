@@ -88,10 +88,14 @@ class MXNetChart(cdk8s.Chart):
             v.check_dns_label("namespace", namespace)
         chart_labels = v.check_str_mapping("labels", labels or {}, keys="label", values="label")
         try:
-            super().__init__(scope, id, namespace=namespace, labels=chart_labels or None, disable_resource_name_hashes=True)
+            super().__init__(
+                scope, id, namespace=namespace, labels=chart_labels or None, disable_resource_name_hashes=True
+            )
         except RuntimeError as err:
             if "already a Construct" in str(err):
-                raise ValueError(f"release name: {id!r} is used twice in this app; each MXNetChart needs its own id") from None
+                raise ValueError(
+                    f"release name: {id!r} is used twice in this app; each MXNetChart needs its own id"
+                ) from None
             raise
         self.options: MXNetOptions = opts
         self.names: c.Names = names
@@ -125,7 +129,9 @@ class MXNetChart(cdk8s.Chart):
         return cls(scope, id, **kwargs)
 
     @classmethod
-    def from_values_file(cls, scope: Construct, id: str, path: str | os.PathLike[str], **chart_kwargs: Any) -> MXNetChart:
+    def from_values_file(
+        cls, scope: Construct, id: str, path: str | os.PathLike[str], **chart_kwargs: Any
+    ) -> MXNetChart:
         """Like :meth:`from_helm_values`, reading a ``values.yaml`` file."""
         from .helm import load_values_file
 

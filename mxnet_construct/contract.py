@@ -120,7 +120,11 @@ def _check_name_lengths(n: Names, options: MXNetOptions) -> None:
                 fix = f"use a fullname_override of at most {spare} characters"
             else:
                 fix = f"use a release name of at most {spare - (len(n.fullname) - len(n.release))} characters, or a shorter fullname_override"
-            v.fail("release name", n.release, f"it makes the object name {obj_name!r} ({len(obj_name)} characters, limit {limit}); {fix}")
+            v.fail(
+                "release name",
+                n.release,
+                f"it makes the object name {obj_name!r} ({len(obj_name)} characters, limit {limit}); {fix}",
+            )
     v.check_dns_label("fullname", n.fullname, rfc1035=True)
     if len(n.release) > v.MAX_NAME:
         v.fail("release name", n.release, "label values are at most 63 characters")

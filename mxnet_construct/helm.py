@@ -105,7 +105,12 @@ def _scalar_str(path: str, value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
-        _type_error(path, value, "a string", "; quote it in YAML (or use --set-string), since a number loses digits like trailing zeros")
+        _type_error(
+            path,
+            value,
+            "a string",
+            "; quote it in YAML (or use --set-string), since a number loses digits like trailing zeros",
+        )
     return _str(path, value)
 
 
@@ -125,7 +130,11 @@ def _int(path: str, value: Any) -> int:
 
 def _bool(path: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        hint = "; write true or false without quotes" if isinstance(value, str) and value.lower() in ("true", "false") else ""
+        hint = (
+            "; write true or false without quotes"
+            if isinstance(value, str) and value.lower() in ("true", "false")
+            else ""
+        )
         _type_error(path, value, "true or false", hint)
     return value
 
@@ -184,7 +193,9 @@ def _args(path: str, value: Any) -> tuple[str, ...]:
         try:
             return tuple(shlex.split(value))
         except ValueError as err:
-            raise ValueError(f"{path}: {value!r} cannot be split like a shell command line ({err}); use a list of arguments") from None
+            raise ValueError(
+                f"{path}: {value!r} cannot be split like a shell command line ({err}); use a list of arguments"
+            ) from None
     return tuple(_env_value(f"{path}[{i}]", item) for i, item in enumerate(_list(path, value)))
 
 
@@ -212,8 +223,17 @@ def _env_list(path: str, value: Any) -> tuple[EnvVar, ...]:
         source = entry.get("valueFrom")
         if source is not None:
             source = _map(f"{where}.valueFrom", source)
-        extra = {"not_secret": _bool(f"{where}.notSecret", entry["notSecret"])} if entry.get("notSecret") is not None else {}
-        attrs = {"name": f"{where}.name", "value": f"{where}.value", "value_from": f"{where}.valueFrom", "not_secret": f"{where}.notSecret"}
+        extra = (
+            {"not_secret": _bool(f"{where}.notSecret", entry["notSecret"])}
+            if entry.get("notSecret") is not None
+            else {}
+        )
+        attrs = {
+            "name": f"{where}.name",
+            "value": f"{where}.value",
+            "value_from": f"{where}.valueFrom",
+            "not_secret": f"{where}.notSecret",
+        }
         with _blame(where, attrs):
             out.append(EnvVar(name=name, value=text, value_from=source, **extra))
     return tuple(out)
@@ -282,7 +302,9 @@ def _image_params(prefix: str, target: str, *, chart: bool, debug: bool = False,
     if secrets:
         params.append(Param(f"{prefix}.pullSecrets", PULL_SECRETS, f"{target}.pull_secrets", chart))
     if debug:
-        params.append(Param(f"{prefix}.debug", BOOL, f"{target}.debug", chart, "sets `BITNAMI_DEBUG=true` in the main container"))
+        params.append(
+            Param(f"{prefix}.debug", BOOL, f"{target}.debug", chart, "sets `BITNAMI_DEBUG=true` in the main container")
+        )
     return params
 
 
@@ -305,7 +327,13 @@ def _role_params(role: str) -> list[Param]:
         Param(f"{role}.nodeSelector", STR_MAP, f"{role}.node_selector", False, "replaces `nodeSelector` for this role"),
         Param(f"{role}.tolerations", MAP_LIST, f"{role}.tolerations", False, "replaces `tolerations` for this role"),
         Param(f"{role}.affinity", MAP, f"{role}.affinity", False, "replaces `affinity` for this role"),
-        Param(f"{role}.gpus", INT, f"{role}.gpus", False, "`nvidia.com/gpu` limit per pod, plus a memory-backed `/dev/shm`"),
+        Param(
+            f"{role}.gpus",
+            INT,
+            f"{role}.gpus",
+            False,
+            "`nvidia.com/gpu` limit per pod, plus a memory-backed `/dev/shm`",
+        ),
         Param(f"{role}.shmSize", QUANTITY, f"{role}.shm_size", False, "size of that `/dev/shm`"),
     ]
 
@@ -325,18 +353,36 @@ PARAMS: tuple[Param, ...] = (
     Param("volumePermissions.resources", RESOURCES, "volume_permissions.resources"),
     Param("service.type", STR, "service_type"),
     Param("entrypoint.file", STR, "entrypoint.file"),
-    Param("entrypoint.args", ARGS, "entrypoint.args", note="a string is split like a shell would; a list is taken as is"),
+    Param(
+        "entrypoint.args", ARGS, "entrypoint.args", note="a string is split like a shell would; a list is taken as is"
+    ),
     Param("entrypoint.workDir", STR, "entrypoint.work_dir"),
     Param("podManagementPolicy", STR, "pod_management_policy"),
     Param("mode", STR, "mode"),
     Param("serverCount", INT, "server_count"),
     Param("workerCount", INT, "worker_count"),
-    Param("schedulerPort", INT, "scheduler_port", note="also the Service port and `DMLC_PS_ROOT_PORT` (the chart mixed them up)"),
+    Param(
+        "schedulerPort",
+        INT,
+        "scheduler_port",
+        note="also the Service port and `DMLC_PS_ROOT_PORT` (the chart mixed them up)",
+    ),
     Param("configMap", OPT_STR, "code", python="code=ExistingConfigMap(name=...)", note="highest priority code source"),
-    Param("cloneFilesFromGit.enabled", BOOL, "code", python="code=GitRepository(...)", note="lowest priority code source; needs `cloneFilesFromGit.repository`"),
+    Param(
+        "cloneFilesFromGit.enabled",
+        BOOL,
+        "code",
+        python="code=GitRepository(...)",
+        note="lowest priority code source; needs `cloneFilesFromGit.repository`",
+    ),
     Param("cloneFilesFromGit.repository", OPT_STR, "code", python="code=GitRepository(repository=...)"),
     Param("cloneFilesFromGit.revision", TEXT, "code", python="code=GitRepository(revision=...)"),
-    Param("commonExtraEnvVars", ENV, "extra_env", note="entries `{name, value}` or `{name, valueFrom}`; `notSecret: true` (extension) allows a literal value under a credential-like name"),
+    Param(
+        "commonExtraEnvVars",
+        ENV,
+        "extra_env",
+        note="entries `{name, value}` or `{name, valueFrom}`; `notSecret: true` (extension) allows a literal value under a credential-like name",
+    ),
     Param("workerExtraEnvVars", ENV, "worker.extra_env", note="the 2020 chart dropped these by a typo; here they work"),
     Param("serverExtraEnvVars", ENV, "server.extra_env"),
     Param("schedulerExtraEnvVars", ENV, "scheduler.extra_env"),
@@ -356,12 +402,27 @@ PARAMS: tuple[Param, ...] = (
     Param("persistence.accessMode", STR, "persistence.access_mode"),
     Param("persistence.size", QUANTITY, "persistence.size"),
     Param("persistence.annotations", STR_MAP, "persistence.annotations"),
-    Param("sidecars", MAP_LIST, "sidecars", note="containers get the restricted securityContext unless they set their own"),
+    Param(
+        "sidecars", MAP_LIST, "sidecars", note="containers get the restricted securityContext unless they set their own"
+    ),
     Param("initContainers", MAP_LIST, "init_containers", note="as `sidecars`"),
     # Extensions: features the chart never had.
-    Param("filesDir", OPT_STR, "code", False, "the chart's `files/` directory: every file directly in it; relative to the values file", "code=LocalFiles.from_directory(...)"),
+    Param(
+        "filesDir",
+        OPT_STR,
+        "code",
+        False,
+        "the chart's `files/` directory: every file directly in it; relative to the values file",
+        "code=LocalFiles.from_directory(...)",
+    ),
     Param("securityContext.runAsNonRoot", BOOL, "security_context.run_as_non_root", False),
-    Param("securityContext.seccompProfile", STR, "security_context.seccomp_profile", False, '`RuntimeDefault`, `Unconfined`, or `""` to omit it'),
+    Param(
+        "securityContext.seccompProfile",
+        STR,
+        "security_context.seccomp_profile",
+        False,
+        '`RuntimeDefault`, `Unconfined`, or `""` to omit it',
+    ),
     Param("securityContext.allowPrivilegeEscalation", BOOL, "security_context.allow_privilege_escalation", False),
     Param("securityContext.dropCapabilities", STR_LIST, "security_context.drop_capabilities", False),
     Param("securityContext.readOnlyRootFilesystem", BOOL, "security_context.read_only_root_filesystem", False),
@@ -376,7 +437,13 @@ PARAMS: tuple[Param, ...] = (
     Param("job.maxRestarts", INT, "job.max_restarts", False, "`jobset` only"),
     Param("gangScheduler", STR, "gang_scheduler", False, "`volcano` or `scheduler-plugins`"),
     Param("networkPolicy.enabled", BOOL, "network_policy.enabled", False),
-    Param("networkPolicy.allowAllEgress", BOOL, "network_policy.allow_all_egress", False, "unset: egress restricted in distributed mode, open in standalone mode"),
+    Param(
+        "networkPolicy.allowAllEgress",
+        BOOL,
+        "network_policy.allow_all_egress",
+        False,
+        "unset: egress restricted in distributed mode, open in standalone mode",
+    ),
     Param("networkPolicy.extraEgress", MAP_LIST, "network_policy.extra_egress", False),
     Param("podDisruptionBudget.enabled", BOOL, "pod_disruption_budget", False),
     Param("serviceAccount.create", BOOL, "service_account", False),
@@ -428,7 +495,11 @@ def _unknown(path: str, key: str, siblings: Sequence[str]) -> NoReturn:
     else:
         # `tag:` at the top level probably belongs to one of the images; name them all.
         elsewhere = [p.key for p in PARAMS if p.key.rsplit(".", 1)[-1] == key]
-        hint = f"; known keys with that name: {', '.join(elsewhere)}" if elsewhere else f"; known keys here: {', '.join(siblings)}"
+        hint = (
+            f"; known keys with that name: {', '.join(elsewhere)}"
+            if elsewhere
+            else f"; known keys here: {', '.join(siblings)}"
+        )
     raise ValueError(f"{path}: unknown key{hint}")
 
 
@@ -485,10 +556,10 @@ def _relative_key(message: str, helm_prefix: str, attrs: Mapping[str, str]) -> s
     field = re.sub(r" \(.*\)$", "", field)
     if sep:
         match = re.match(r"[^.\[ ]*\.?", field)
-        tail = field[match.end():] if match else field
+        tail = field[match.end() :] if match else field
         for attr in sorted(attrs, key=len, reverse=True):
             if tail == attr or tail.startswith((f"{attr}.", f"{attr}[")):
-                return f"{attrs[attr]}{_helmish(tail[len(attr):])}: {rest}"
+                return f"{attrs[attr]}{_helmish(tail[len(attr) :])}: {rest}"
     return f"{helm_prefix}: {message}"
 
 
@@ -498,7 +569,7 @@ def _option_key(message: str) -> str:
     if sep:
         for target in sorted(_TARGET_KEYS, key=len, reverse=True):
             if field == target or field.startswith((f"{target}.", f"{target}[")):
-                return f"{_TARGET_KEYS[target]}{_helmish(field[len(target):])}: {rest}"
+                return f"{_TARGET_KEYS[target]}{_helmish(field[len(target) :])}: {rest}"
     return message
 
 
@@ -514,13 +585,23 @@ def _retold(err: BaseException, message: str) -> Exception:
 
 _TARGET_KEYS: dict[str, str] = {p.target: p.key for p in PARAMS if p.target != "code"}
 # Option groups whose cross-field checks name the group rather than one field.
-_TARGET_KEYS.update({
-    "image": "image", "git_image": "git", "volume_permissions": "volumePermissions",
-    "security_context": "securityContext", "liveness_probe": "livenessProbe",
-    "readiness_probe": "readinessProbe", "persistence": "persistence", "entrypoint": "entrypoint",
-    "network_policy": "networkPolicy", "job": "job", "scheduler": "scheduler", "server": "server",
-    "worker": "worker",
-})
+_TARGET_KEYS.update(
+    {
+        "image": "image",
+        "git_image": "git",
+        "volume_permissions": "volumePermissions",
+        "security_context": "securityContext",
+        "liveness_probe": "livenessProbe",
+        "readiness_probe": "readinessProbe",
+        "persistence": "persistence",
+        "entrypoint": "entrypoint",
+        "network_policy": "networkPolicy",
+        "job": "job",
+        "scheduler": "scheduler",
+        "server": "server",
+        "worker": "worker",
+    }
+)
 
 
 # --- building the options --------------------------------------------------------------
@@ -556,11 +637,17 @@ def _build(base: Any, changes: Mapping[str, Any], target: str) -> Any:
 
 
 def _code(got: Mapping[str, Any]) -> ExistingConfigMap | LocalFiles | GitRepository | None:
-    git_keys = [k for k in ("cloneFilesFromGit.enabled", "cloneFilesFromGit.repository", "cloneFilesFromGit.revision") if k in got]
+    git_keys = [
+        k
+        for k in ("cloneFilesFromGit.enabled", "cloneFilesFromGit.repository", "cloneFilesFromGit.revision")
+        if k in got
+    ]
     git_on = bool(got.get("cloneFilesFromGit.enabled"))
     repository = got.get("cloneFilesFromGit.repository")
     if git_on and not repository:
-        raise ValueError("cloneFilesFromGit.repository: not set, but cloneFilesFromGit.enabled is true; give the URL of the repository to clone")
+        raise ValueError(
+            "cloneFilesFromGit.repository: not set, but cloneFilesFromGit.enabled is true; give the URL of the repository to clone"
+        )
     sources = [k for k in ("configMap", "filesDir") if got.get(k)] + (["cloneFilesFromGit"] if git_on else [])
     if not sources:
         if repository:
@@ -571,16 +658,22 @@ def _code(got: Mapping[str, Any]) -> ExistingConfigMap | LocalFiles | GitReposit
     if git_on and chosen != "cloneFilesFromGit":
         ignored += git_keys
     if ignored:
-        _warn(f"{', '.join(ignored)} ignored: {chosen} is set and wins (code source priority: configMap > filesDir > cloneFilesFromGit)")
+        _warn(
+            f"{', '.join(ignored)} ignored: {chosen} is set and wins (code source priority: configMap > filesDir > cloneFilesFromGit)"
+        )
     if chosen == "configMap":
         with _blame("configMap", {"name": "configMap"}):
             return ExistingConfigMap(name=got["configMap"])
     if chosen == "filesDir":
         with _blame("filesDir", {}):
             return LocalFiles.from_directory(got["filesDir"])
-    with _blame("cloneFilesFromGit", {"repository": "cloneFilesFromGit.repository", "revision": "cloneFilesFromGit.revision"}):
+    with _blame(
+        "cloneFilesFromGit", {"repository": "cloneFilesFromGit.repository", "revision": "cloneFilesFromGit.revision"}
+    ):
         revision = got.get("cloneFilesFromGit.revision")
-        return GitRepository(repository=got["cloneFilesFromGit.repository"], **({"revision": revision} if revision is not None else {}))
+        return GitRepository(
+            repository=got["cloneFilesFromGit.repository"], **({"revision": revision} if revision is not None else {})
+        )
 
 
 def _warn(message: str) -> None:
@@ -675,7 +768,9 @@ def load_values_file(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 # --- migration table -------------------------------------------------------------------
 
-_DOC_BEGIN = "<!-- BEGIN migration table: generated by `python -m mxnet_construct.helm --write-doc docs/migration.md` -->"
+_DOC_BEGIN = (
+    "<!-- BEGIN migration table: generated by `python -m mxnet_construct.helm --write-doc docs/migration.md` -->"
+)
 _DOC_END = "<!-- END migration table -->"
 
 
@@ -683,7 +778,9 @@ def _python(param: Param) -> str:
     if param.python:
         return param.python
     *groups, leaf = param.target.split(".")
-    text = {RESOURCES: f"{leaf}=Resources(requests=..., limits=...)", ENV: f"{leaf}=[EnvVar(...)]"}.get(param.kind, f"{leaf}=...")
+    text = {RESOURCES: f"{leaf}=Resources(requests=..., limits=...)", ENV: f"{leaf}=[EnvVar(...)]"}.get(
+        param.kind, f"{leaf}=..."
+    )
     owner: Any = MXNetOptions
     classes: list[str] = []
     for group in groups:

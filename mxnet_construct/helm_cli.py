@@ -43,10 +43,22 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("release", metavar="RELEASE", help="release name (the chart id)")
-    parser.add_argument("-f", "--values", action="append", default=[], metavar="FILE", help="values file ('-' reads stdin); repeatable")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE[,KEY=VALUE]", help="set values, Helm syntax; repeatable")
-    parser.add_argument("--set-string", action="append", default=[], metavar="KEY=VALUE", help="like --set, but every value is a string")
-    parser.add_argument("-o", "--output-dir", metavar="DIR", help="write DIR/RELEASE.k8s.yaml instead of printing to stdout")
+    parser.add_argument(
+        "-f", "--values", action="append", default=[], metavar="FILE", help="values file ('-' reads stdin); repeatable"
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE[,KEY=VALUE]",
+        help="set values, Helm syntax; repeatable",
+    )
+    parser.add_argument(
+        "--set-string", action="append", default=[], metavar="KEY=VALUE", help="like --set, but every value is a string"
+    )
+    parser.add_argument(
+        "-o", "--output-dir", metavar="DIR", help="write DIR/RELEASE.k8s.yaml instead of printing to stdout"
+    )
     parser.add_argument("-n", "--namespace", metavar="NS", help="namespace written into every object")
     parser.set_defaults(func=run)
 
@@ -54,7 +66,9 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Runs ``template``; user errors surface as ``ValueError``/``OSError`` for ``cli.main``."""
     values = collect_values(args.values, args.set, args.set_string)
-    text, path = render(args.release, values, namespace=args.namespace, output_dir=args.output_dir, on_warning=_print_warning)
+    text, path = render(
+        args.release, values, namespace=args.namespace, output_dir=args.output_dir, on_warning=_print_warning
+    )
     if path is None:
         sys.stdout.write(text)
     else:
@@ -190,7 +204,7 @@ class _Reader:
                     if self.line.startswith(",", self.pos):
                         self.pos += 1
                     elif self.pos < len(self.line):
-                        raise self.fail(f"unexpected text after the list given to {key!r}: {self.line[self.pos:]!r}")
+                        raise self.fail(f"unexpected text after the list given to {key!r}: {self.line[self.pos :]!r}")
                     return items
         text, _ = self.until(",")
         return self.typed(text)

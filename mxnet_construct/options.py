@@ -37,12 +37,34 @@ ACCESS_MODES: tuple[AccessMode, ...] = ("ReadWriteOnce", "ReadOnlyMany", "ReadWr
 DEFAULT_SCHEDULER_PORT = 49875
 # Container fields of Kubernetes 1.27, for checking user-supplied sidecars early: a typo
 # there would otherwise surface only when the API server rejects the manifest.
-CONTAINER_FIELDS = frozenset({
-    "args", "command", "env", "envFrom", "image", "imagePullPolicy", "lifecycle", "livenessProbe",
-    "name", "ports", "readinessProbe", "resizePolicy", "resources", "restartPolicy", "securityContext",
-    "startupProbe", "stdin", "stdinOnce", "terminationMessagePath", "terminationMessagePolicy", "tty",
-    "volumeDevices", "volumeMounts", "workingDir",
-})
+CONTAINER_FIELDS = frozenset(
+    {
+        "args",
+        "command",
+        "env",
+        "envFrom",
+        "image",
+        "imagePullPolicy",
+        "lifecycle",
+        "livenessProbe",
+        "name",
+        "ports",
+        "readinessProbe",
+        "resizePolicy",
+        "resources",
+        "restartPolicy",
+        "securityContext",
+        "startupProbe",
+        "stdin",
+        "stdinOnce",
+        "terminationMessagePath",
+        "terminationMessagePolicy",
+        "tty",
+        "volumeDevices",
+        "volumeMounts",
+        "workingDir",
+    }
+)
 VALUE_FROM_KINDS = ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef")
 
 
@@ -84,14 +106,24 @@ class Image:
         """Raises ValueError/TypeError naming ``where.<field>`` for a bad value."""
         v.check_str(f"{where}.registry", self.registry)
         if self.registry and not v.IMAGE_REGISTRY.match(self.registry):
-            v.fail(f"{where}.registry", self.registry, "use a host name with an optional port, e.g. 'docker.io' or 'registry.local:5000'")
+            v.fail(
+                f"{where}.registry",
+                self.registry,
+                "use a host name with an optional port, e.g. 'docker.io' or 'registry.local:5000'",
+            )
         v.check_str(f"{where}.repository", self.repository, allow_empty=False)
         if not v.IMAGE_REPOSITORY.match(self.repository):
             hint = " (repository names are lowercase)" if self.repository.lower() != self.repository else ""
-            v.fail(f"{where}.repository", self.repository, "use lowercase path components such as 'bitnami/mxnet'" + hint)
+            v.fail(
+                f"{where}.repository", self.repository, "use lowercase path components such as 'bitnami/mxnet'" + hint
+            )
         v.check_str(f"{where}.tag", self.tag, allow_empty=False)
         if not v.IMAGE_TAG.match(self.tag):
-            v.fail(f"{where}.tag", self.tag, "a tag is up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'")
+            v.fail(
+                f"{where}.tag",
+                self.tag,
+                "a tag is up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'",
+            )
         if self.digest is not None and not v.IMAGE_DIGEST.match(v.check_str(f"{where}.digest", self.digest)):
             v.fail(f"{where}.digest", self.digest, "use 'sha256:' followed by the hex digest")
         v.check_choice(f"{where}.pull_policy", self.pull_policy, PULL_POLICIES)
@@ -189,7 +221,11 @@ class EnvVar:
             source = v.check_mapping(f"{where}[{self.name}].value_from", self.value_from)
             kinds = [k for k in source if k in VALUE_FROM_KINDS]
             if len(kinds) != 1 or len(source) != 1:
-                v.fail(f"{where}[{self.name}].value_from", dict(source), "give exactly one of " + ", ".join(VALUE_FROM_KINDS))
+                v.fail(
+                    f"{where}[{self.name}].value_from",
+                    dict(source),
+                    "give exactly one of " + ", ".join(VALUE_FROM_KINDS),
+                )
             v.check_json(f"{where}[{self.name}].value_from", source)
         if (self.value is None) == (self.value_from is None):
             v.fail(f"{where}[{self.name}]", self, "set exactly one of value and value_from")
@@ -466,7 +502,11 @@ class LocalFiles:
         total = 0
         for key, text in files.items():
             if len(key) > 253 or not all(c.isalnum() or c in "-._" for c in key):
-                v.fail("code.files key", key, "ConfigMap keys use letters, digits, '-', '_' and '.' (files directly in the directory)")
+                v.fail(
+                    "code.files key",
+                    key,
+                    "ConfigMap keys use letters, digits, '-', '_' and '.' (files directly in the directory)",
+                )
             total += len(key) + len(text.encode())
         if total > 1_000_000:
             v.fail("code.files", f"{total} bytes", "a ConfigMap holds at most 1 MiB; clone large code from git instead")
@@ -500,7 +540,11 @@ class GitRepository:
         if not repo.strip():
             v.fail("code.repository (cloneFilesFromGit.repository)", repo, "a git source needs a repository URL")
         if repo.startswith("-") or any(c.isspace() for c in repo):
-            v.fail("code.repository (cloneFilesFromGit.repository)", repo, "give a URL without spaces that does not start with '-'")
+            v.fail(
+                "code.repository (cloneFilesFromGit.repository)",
+                repo,
+                "give a URL without spaces that does not start with '-'",
+            )
         if v.url_has_credentials(repo):
             # The URL is not echoed: the part before '@' is likely a password or token.
             raise ValueError(
@@ -510,7 +554,11 @@ class GitRepository:
             )
         rev = v.check_str("code.revision (cloneFilesFromGit.revision)", self.revision, allow_empty=False)
         if rev.startswith("-") or any(c.isspace() for c in rev):
-            v.fail("code.revision (cloneFilesFromGit.revision)", rev, "give a branch or tag without spaces that does not start with '-'")
+            v.fail(
+                "code.revision (cloneFilesFromGit.revision)",
+                rev,
+                "give a branch or tag without spaces that does not start with '-'",
+            )
 
 
 CodeSource: TypeAlias = ExistingConfigMap | LocalFiles | GitRepository
@@ -807,7 +855,12 @@ class MXNetOptions:
         v.check_type("entrypoint", self.entrypoint, Entrypoint, "an Entrypoint")
         v.check_choice("pod_management_policy", self.pod_management_policy, POD_MANAGEMENT_POLICIES)
         if self.code is not None:
-            v.check_type("code", self.code, (ExistingConfigMap, LocalFiles, GitRepository), "ExistingConfigMap, LocalFiles or GitRepository")
+            v.check_type(
+                "code",
+                self.code,
+                (ExistingConfigMap, LocalFiles, GitRepository),
+                "ExistingConfigMap, LocalFiles or GitRepository",
+            )
         _check_env_list("extra_env", self.extra_env)
         if self.existing_secret is not None:
             v.check_dns_subdomain("existing_secret", self.existing_secret)
@@ -820,7 +873,11 @@ class MXNetOptions:
             v.check_type(name, getattr(self, name), Probe, "a Probe")
             getattr(self, name).validate(name)
         if self.liveness_probe.success_threshold != 1:
-            v.fail("liveness_probe.success_threshold", self.liveness_probe.success_threshold, "Kubernetes requires 1 for liveness probes")
+            v.fail(
+                "liveness_probe.success_threshold",
+                self.liveness_probe.success_threshold,
+                "Kubernetes requires 1 for liveness probes",
+            )
         v.check_type("persistence", self.persistence, Persistence, "a Persistence")
         _check_containers("sidecars", self.sidecars)
         _check_containers("init_containers", self.init_containers)
@@ -844,18 +901,43 @@ class MXNetOptions:
         if self.ps_verbose is not None:
             v.check_int("ps_verbose", self.ps_verbose, minimum=0, maximum=2)
         if self.mode == "standalone" and self.lifecycle == "jobset":
-            v.fail("lifecycle", self.lifecycle, "a JobSet groups distributed roles; use 'long-running' or 'job' in standalone mode")
+            v.fail(
+                "lifecycle",
+                self.lifecycle,
+                "a JobSet groups distributed roles; use 'long-running' or 'job' in standalone mode",
+            )
+        if self.lifecycle != "long-running" and not self.entrypoint.file:
+            # Without a file the workers run `sleep infinity`: the Jobs could never complete.
+            v.fail(
+                "lifecycle",
+                self.lifecycle,
+                "a run-to-completion lifecycle needs entrypoint.file; without one the pods sleep forever",
+            )
         self._check_env_collisions()
 
     def _check_env_collisions(self) -> None:
         # The DMLC_* wiring is derived from counts and names; a user value would make the
         # pods disagree with each other and hang, so it is refused rather than overridden.
-        reserved = {"DMLC_ROLE", "DMLC_PS_ROOT_URI", "DMLC_PS_ROOT_PORT", "DMLC_NUM_SERVER", "DMLC_NUM_WORKER", "DMLC_USE_KUBERNETES"}
-        for where, env in (("extra_env", self.extra_env), *((f"{r}.extra_env", getattr(self, r).extra_env) for r in ("scheduler", "server", "worker"))):
+        reserved = {
+            "DMLC_ROLE",
+            "DMLC_PS_ROOT_URI",
+            "DMLC_PS_ROOT_PORT",
+            "DMLC_NUM_SERVER",
+            "DMLC_NUM_WORKER",
+            "DMLC_USE_KUBERNETES",
+        }
+        for where, env in (
+            ("extra_env", self.extra_env),
+            *((f"{r}.extra_env", getattr(self, r).extra_env) for r in ("scheduler", "server", "worker")),
+        ):
             seen: set[str] = set()
             for var in env:
                 if var.name in reserved:
-                    v.fail(f"{where}[{var.name}]", var.name, "the DMLC_* wiring is derived from the counts and names; set server_count/worker_count/scheduler_port instead")
+                    v.fail(
+                        f"{where}[{var.name}]",
+                        var.name,
+                        "the DMLC_* wiring is derived from the counts and names; set server_count/worker_count/scheduler_port instead",
+                    )
                 if var.name in seen:
                     v.fail(f"{where}[{var.name}]", var.name, "each variable may be given once")
                 seen.add(var.name)

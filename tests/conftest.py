@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 
 # jsii prints a Node end-of-life banner unless told the running major version.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", os.popen("node -p 'process.versions.node.split(\".\")[0]'").read().strip())
+os.environ.setdefault(
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION",
+    os.popen("node -p 'process.versions.node.split(\".\")[0]'").read().strip(),
+)
 
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+from pathlib import Path
+from typing import Any
 
-import pytest  # noqa: E402
-from hypothesis import HealthCheck, settings  # noqa: E402
-from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode  # noqa: E402
+import pytest
+from hypothesis import HealthCheck, settings
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from tests.helpers import ROOT, synth, synth_yaml, validate_documents  # noqa: E402,F401
+from tests.helpers import ROOT, synth, synth_yaml, validate_documents  # noqa: F401
 
 settings.register_profile("default", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("fuzz", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])

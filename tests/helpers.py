@@ -69,7 +69,11 @@ def _crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
 def _strict(schema: dict[str, Any]) -> dict[str, Any]:
     """CRD schemas allow unknown fields by omission; make them strict like the built-ins."""
     schema = dict(schema)
-    if schema.get("type") == "object" and "properties" in schema and not schema.get("x-kubernetes-preserve-unknown-fields"):
+    if (
+        schema.get("type") == "object"
+        and "properties" in schema
+        and not schema.get("x-kubernetes-preserve-unknown-fields")
+    ):
         schema.setdefault("additionalProperties", False)
         schema["properties"] = {k: _strict(v) for k, v in schema["properties"].items()}
     if isinstance(schema.get("items"), dict):
@@ -87,7 +91,17 @@ def validate_document(doc: dict[str, Any]) -> None:
         import jsonschema
 
         body = {k: v for k, v in doc.items() if k not in ("apiVersion", "kind", "metadata")}
-        jsonschema.validate(body, {**_strict(crd), "properties": {k: _strict(v) for k, v in crd.get("properties", {}).items() if k not in ("apiVersion", "kind", "metadata")}})
+        jsonschema.validate(
+            body,
+            {
+                **_strict(crd),
+                "properties": {
+                    k: _strict(v)
+                    for k, v in crd.get("properties", {}).items()
+                    if k not in ("apiVersion", "kind", "metadata")
+                },
+            },
+        )
         return
     for version in SCHEMA_VERSIONS:
         kubernetes_validate.validate(doc, version, strict=True)

@@ -40,7 +40,14 @@ def everything(mode: str) -> dict[str, Any]:
         "server_count": 2,
         "worker_count": 3,
         "scheduler_port": 9091,
-        "image": Image(registry="registry.local:5000", repository="ml/mxnet", tag="1.9.1-r7", pull_policy="Always", pull_secrets=["regcred"], debug=True),
+        "image": Image(
+            registry="registry.local:5000",
+            repository="ml/mxnet",
+            tag="1.9.1-r7",
+            pull_policy="Always",
+            pull_secrets=["regcred"],
+            debug=True,
+        ),
         "git_image": Image(repository="bitnami/git", tag="2.44.0", pull_secrets=["gitcred"]),
         "global_image_registry": "mirror.local",
         "global_image_pull_secrets": ["globalcred"],
@@ -55,17 +62,46 @@ def everything(mode: str) -> dict[str, Any]:
         "existing_secret": "training-secrets",
         "node_selector": {"pool": "ml"},
         "tolerations": [{"key": "ml", "operator": "Exists", "effect": "NoSchedule"}],
-        "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]}]}}},
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [{"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]}]
+                }
+            }
+        },
         "resources": Resources(requests={"cpu": "1", "memory": "2Gi"}, limits={"memory": "4Gi"}),
         "security_context": SecurityContext(fs_group=2000, run_as_user=2000),
         "liveness_probe": Probe(initial_delay_seconds=10, period_seconds=20, timeout_seconds=3, failure_threshold=6),
-        "readiness_probe": Probe(initial_delay_seconds=1, period_seconds=2, timeout_seconds=2, success_threshold=2, failure_threshold=3),
-        "persistence": Persistence(enabled=True, mount_path="/data", storage_class="fast", access_mode="ReadWriteMany", size="20Gi", annotations={"backup": "daily"}),
-        "sidecars": [{"name": "metrics", "image": "prom/statsd-exporter:v0.26.0", "ports": [{"name": "metrics", "containerPort": 9102}]}],
+        "readiness_probe": Probe(
+            initial_delay_seconds=1, period_seconds=2, timeout_seconds=2, success_threshold=2, failure_threshold=3
+        ),
+        "persistence": Persistence(
+            enabled=True,
+            mount_path="/data",
+            storage_class="fast",
+            access_mode="ReadWriteMany",
+            size="20Gi",
+            annotations={"backup": "daily"},
+        ),
+        "sidecars": [
+            {
+                "name": "metrics",
+                "image": "prom/statsd-exporter:v0.26.0",
+                "ports": [{"name": "metrics", "containerPort": 9102}],
+            }
+        ],
         "init_containers": [{"name": "fetch", "image": "busybox:1.36", "command": ["true"]}],
-        "scheduler": RoleOptions(resources=Resources(requests={"cpu": "250m"}), extra_env=[EnvVar(name="ROLE_NOTE", value="sched")]),
-        "server": RoleOptions(node_selector={"pool": "cpu"}, extra_env=[EnvVar(name="MXNET_KVSTORE_BIGARRAY_BOUND", value="1000000")]),
-        "worker": RoleOptions(tolerations=[{"key": "gpu", "operator": "Exists"}], affinity={}, extra_env=[EnvVar(name="MXNET_CPU_WORKER_NTHREADS", value="2")]),
+        "scheduler": RoleOptions(
+            resources=Resources(requests={"cpu": "250m"}), extra_env=[EnvVar(name="ROLE_NOTE", value="sched")]
+        ),
+        "server": RoleOptions(
+            node_selector={"pool": "cpu"}, extra_env=[EnvVar(name="MXNET_KVSTORE_BIGARRAY_BOUND", value="1000000")]
+        ),
+        "worker": RoleOptions(
+            tolerations=[{"key": "gpu", "operator": "Exists"}],
+            affinity={},
+            extra_env=[EnvVar(name="MXNET_CPU_WORKER_NTHREADS", value="2")],
+        ),
     }
 
 
@@ -92,7 +128,9 @@ def test_snapshot_everything_set(mode: str, yaml_snapshot: Any) -> None:
 
 
 def test_synthesis_is_byte_stable() -> None:
-    assert synth_yaml(make_chart(release="full", **everything("distributed"))) == synth_yaml(make_chart(release="full", **everything("distributed")))
+    assert synth_yaml(make_chart(release="full", **everything("distributed"))) == synth_yaml(
+        make_chart(release="full", **everything("distributed"))
+    )
 
 
 # --- modes and names ---------------------------------------------------------------------
@@ -209,7 +247,12 @@ def test_scheduler_ports_and_root_port_always_agree(port: int) -> None:
 
 def test_dmlc_env_per_role() -> None:
     docs = synth(make_chart(mode="distributed", server_count=2, worker_count=5))
-    expected_common = {"DMLC_PS_ROOT_URI": "test-mxnet-scheduler", "DMLC_PS_ROOT_PORT": "49875", "DMLC_NUM_SERVER": "2", "DMLC_NUM_WORKER": "5"}
+    expected_common = {
+        "DMLC_PS_ROOT_URI": "test-mxnet-scheduler",
+        "DMLC_PS_ROOT_PORT": "49875",
+        "DMLC_NUM_SERVER": "2",
+        "DMLC_NUM_WORKER": "5",
+    }
     sched = env_of(pod_spec(find(docs, "Deployment", "test-mxnet-scheduler"))["containers"][0])
     assert sched == {**expected_common, "DMLC_ROLE": "scheduler", "DMLC_USE_KUBERNETES": "1"}
     for role in ("server", "worker"):
@@ -289,7 +332,10 @@ def test_code_sources_in_chart_order() -> None:
     files = synth(make_chart(code=LocalFiles(files={"train.py": "print('hi')\n"})))
     config_map = find(files, "ConfigMap", "test-mxnet-files")
     assert config_map["data"] == {"train.py": "print('hi')\n"}
-    assert pod_spec(find(files, "Deployment"))["volumes"][0] == {"name": "code", "configMap": {"name": "test-mxnet-files"}}
+    assert pod_spec(find(files, "Deployment"))["volumes"][0] == {
+        "name": "code",
+        "configMap": {"name": "test-mxnet-files"},
+    }
 
     git = synth(make_chart(code=GitRepository(repository="https://example.com/r.git")))
     spec = pod_spec(find(git, "Deployment"))
@@ -323,7 +369,11 @@ def test_persistence_claims_match_the_pods_mounts() -> None:
     data = next(v for v in sched_spec["volumes"] if v["name"] == "data")
     assert data["persistentVolumeClaim"]["claimName"] in claims
     claim = claims[data["persistentVolumeClaim"]["claimName"]]
-    assert claim["spec"] == {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "20Gi"}}, "storageClassName": "fast"}
+    assert claim["spec"] == {
+        "accessModes": ["ReadWriteMany"],
+        "resources": {"requests": {"storage": "20Gi"}},
+        "storageClassName": "fast",
+    }
     assert claim["metadata"]["annotations"] == {"backup": "daily"}
     for sts in ("full-mx-server", "full-mx-worker"):
         doc = find(docs, "StatefulSet", sts)
@@ -333,13 +383,20 @@ def test_persistence_claims_match_the_pods_mounts() -> None:
         assert not [v for v in pod_spec(doc)["volumes"] if v["name"] == "data"]
         assert {"name": "data", "mountPath": "/data"} in pod_spec(doc)["containers"][0]["volumeMounts"]
     standalone = synth(make_chart(persistence=Persistence(enabled=True)))
-    claim_name = next(v for v in pod_spec(find(standalone, "Deployment"))["volumes"] if v["name"] == "data")["persistentVolumeClaim"]["claimName"]
+    claim_name = next(v for v in pod_spec(find(standalone, "Deployment"))["volumes"] if v["name"] == "data")[
+        "persistentVolumeClaim"
+    ]["claimName"]
     assert find(standalone, "PersistentVolumeClaim", claim_name)["spec"]["resources"]["requests"]["storage"] == "8Gi"
 
 
-@pytest.mark.parametrize(("persistence", "global_class", "expected"), [(None, "standard", "standard"), ("-", "standard", ""), ("fast", None, "fast"), (None, None, None)])
+@pytest.mark.parametrize(
+    ("persistence", "global_class", "expected"),
+    [(None, "standard", "standard"), ("-", "standard", ""), ("fast", None, "fast"), (None, None, None)],
+)
 def test_storage_class_resolution(persistence: str | None, global_class: str | None, expected: str | None) -> None:
-    docs = synth(make_chart(persistence=Persistence(enabled=True, storage_class=persistence), global_storage_class=global_class))
+    docs = synth(
+        make_chart(persistence=Persistence(enabled=True, storage_class=persistence), global_storage_class=global_class)
+    )
     spec = find(docs, "PersistentVolumeClaim")["spec"]
     assert spec.get("storageClassName") == expected
 
@@ -370,16 +427,28 @@ def test_scheduling_knobs_and_role_overrides() -> None:
     assert sched["tolerations"][0]["key"] == "ml"
     assert "nodeAffinity" in sched["affinity"] and "affinity" not in worker  # an empty override clears it
     assert sched["containers"][0]["resources"] == {"requests": {"cpu": "250m"}}
-    assert worker["containers"][0]["resources"] == {"limits": {"memory": "4Gi"}, "requests": {"cpu": "1", "memory": "2Gi"}}
+    assert worker["containers"][0]["resources"] == {
+        "limits": {"memory": "4Gi"},
+        "requests": {"cpu": "1", "memory": "2Gi"},
+    }
 
 
 def test_probes_all_five_numbers() -> None:
     docs = synth(make_chart(release="full", **everything("distributed")))
     sched = pod_spec(find(docs, "Deployment", "full-mx-scheduler"))["containers"][0]
-    assert sched["livenessProbe"] == {"tcpSocket": {"port": 9091}, "initialDelaySeconds": 10, "periodSeconds": 20, "timeoutSeconds": 3, "successThreshold": 1, "failureThreshold": 6}
+    assert sched["livenessProbe"] == {
+        "tcpSocket": {"port": 9091},
+        "initialDelaySeconds": 10,
+        "periodSeconds": 20,
+        "timeoutSeconds": 3,
+        "successThreshold": 1,
+        "failureThreshold": 6,
+    }
     assert sched["readinessProbe"]["successThreshold"] == 2
     worker = pod_spec(find(docs, "StatefulSet", "full-mx-worker"))["containers"][0]
-    assert "exec" in worker["livenessProbe"] and "import mxnet" not in " ".join(worker["livenessProbe"]["exec"]["command"])
+    assert "exec" in worker["livenessProbe"] and "import mxnet" not in " ".join(
+        worker["livenessProbe"]["exec"]["command"]
+    )
     off = synth(make_chart(liveness_probe=Probe(enabled=False), readiness_probe=Probe(enabled=False)))
     main = pod_spec(find(off, "Deployment"))["containers"][0]
     assert "livenessProbe" not in main and "readinessProbe" not in main
@@ -461,7 +530,12 @@ def test_subclass_changes_the_worker_pod_template_through_the_hook() -> None:
 def test_subclass_can_add_objects_through_manifests() -> None:
     class WithConfig(Scheduler):
         def manifests(self) -> list[dict[str, Any]]:
-            extra = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"{self.name}-notes"}, "data": {"port": str(self.port)}}
+            extra = {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": f"{self.name}-notes"},
+                "data": {"port": str(self.port)},
+            }
             return [*super().manifests(), extra]
 
     class Chart(MXNetChart):
@@ -492,12 +566,21 @@ def test_subclass_can_add_objects_through_manifests() -> None:
         ({"tolerations": [{"key": "a", "opertor": "Exists"}]}, ValueError, r"tolerations\[0\].*opertor"),
         ({"affinity": {"nodeAfinity": {}}}, ValueError, r"affinity.*nodeAfinity"),
         ({"sidecars": [{"name": "x"}]}, TypeError, r"sidecars\[0\].image: expected a string"),
-        ({"sidecars": [{"name": "x", "image": "y", "imagePullPolicyy": "Always"}]}, ValueError, r"sidecars\[0\].*imagePullPolicyy"),
-        ({"init_containers": [{"name": "a", "image": "b"}, {"name": "a", "image": "c"}]}, ValueError, r"init_containers\[1\].name: 'a'.*unique"),
+        (
+            {"sidecars": [{"name": "x", "image": "y", "imagePullPolicyy": "Always"}]},
+            ValueError,
+            r"sidecars\[0\].*imagePullPolicyy",
+        ),
+        (
+            {"init_containers": [{"name": "a", "image": "b"}, {"name": "a", "image": "c"}]},
+            ValueError,
+            r"init_containers\[1\].name: 'a'.*unique",
+        ),
         ({"extra_env": [EnvVar(name="DMLC_NUM_WORKER", value="9")]}, ValueError, r"extra_env\[DMLC_NUM_WORKER\]"),
         ({"extra_env": [{"name": "A", "value": "b"}]}, TypeError, r"extra_env\[0\]: expected an EnvVar"),
         ({"lifecycle": "cron"}, ValueError, r"lifecycle: 'cron'"),
         ({"gang_scheduler": "kueue"}, ValueError, r"gang_scheduler: 'kueue'"),
+        ({"lifecycle": "job"}, ValueError, r"lifecycle: 'job'.*needs entrypoint.file"),
         ({"ps_verbose": 3}, ValueError, r"ps_verbose: 3 .*at most 2"),
         ({"dmlc_interface": "eth0; rm"}, ValueError, r"dmlc_interface: 'eth0; rm'"),
         ({"image": "bitnami/mxnet"}, TypeError, r"image: expected an Image"),
@@ -526,9 +609,15 @@ def test_chart_validation(kwargs: dict[str, Any], error: type[Exception], match:
         (lambda: Persistence(mount_path="data"), r"persistence.mount_path: 'data'.*absolute"),
         (lambda: Persistence(access_mode="ReadWrite"), r"persistence.access_mode: 'ReadWrite'"),
         (lambda: Resources(limits={"cpu": "lots"}), r"resources.limits\['cpu'\]: 'lots'"),
-        (lambda: Resources(requests={"memory": [1]}), r"resources.requests\['memory'\]: expected a Kubernetes quantity"),
+        (
+            lambda: Resources(requests={"memory": [1]}),
+            r"resources.requests\['memory'\]: expected a Kubernetes quantity",
+        ),
         (lambda: GitRepository(repository=""), r"cloneFilesFromGit.repository.*needs a repository"),
-        (lambda: GitRepository(repository="https://x/r.git", revision="--upload-pack=evil"), r"cloneFilesFromGit.revision"),
+        (
+            lambda: GitRepository(repository="https://x/r.git", revision="--upload-pack=evil"),
+            r"cloneFilesFromGit.revision",
+        ),
         (lambda: EnvVar(name="1BAD", value="x"), r"env.name: '1BAD'"),
         (lambda: EnvVar(name="BAD NAME", value="x"), r"env.name: 'BAD NAME'"),
         (lambda: EnvVar(name="A"), r"env\[A\].*exactly one of value and value_from"),
@@ -559,7 +648,10 @@ def test_release_name_must_be_a_dns_label(release: str) -> None:
 def test_release_name_too_long_for_statefulsets() -> None:
     ok = "r" * 39  # r...-mxnet-worker is 52 characters, the StatefulSet limit
     validate_documents(synth(make_chart(release=ok, mode="distributed")))
-    with pytest.raises(ValueError, match=r"release name: .*'r{40}-mxnet-server' \(53 characters, limit 52\); use a release name of at most 39 characters"):
+    with pytest.raises(
+        ValueError,
+        match=r"release name: .*'r{40}-mxnet-server' \(53 characters, limit 52\); use a release name of at most 39 characters",
+    ):
         make_chart(release="r" * 40, mode="distributed")
 
 

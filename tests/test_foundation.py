@@ -41,7 +41,18 @@ def test_app_is_the_readme_distributed_training_example(app_output: dict[str, st
     docs = [d for text in app_output.values() for d in yaml.safe_load_all(text)]
     worker = next(d for d in docs if d["kind"] == "StatefulSet" and d["metadata"]["name"].endswith("-worker"))
     main = worker["spec"]["template"]["spec"]["containers"][0]
-    assert main["command"] == ["python3", "image_classification.py", "--dataset", "cifar10", "--model", "vgg11", "--epochs", "1", "--kvstore", "dist_sync"]
+    assert main["command"] == [
+        "python3",
+        "image_classification.py",
+        "--dataset",
+        "cifar10",
+        "--model",
+        "vgg11",
+        "--epochs",
+        "1",
+        "--kvstore",
+        "dist_sync",
+    ]
     assert main["workingDir"] == "/app/example/gluon/"
     clone = worker["spec"]["template"]["spec"]["initContainers"][0]
     assert clone["name"] == "git-clone-repository"
@@ -72,7 +83,12 @@ def test_validator_rejects_a_wrong_type() -> None:
 
 
 def test_validator_rejects_crd_objects_with_unknown_fields() -> None:
-    podgroup = {"apiVersion": "scheduling.volcano.sh/v1beta1", "kind": "PodGroup", "metadata": {"name": "x"}, "spec": {"minMember": 3}}
+    podgroup = {
+        "apiVersion": "scheduling.volcano.sh/v1beta1",
+        "kind": "PodGroup",
+        "metadata": {"name": "x"},
+        "spec": {"minMember": 3},
+    }
     validate_document(podgroup)
     podgroup["spec"]["minMembers"] = 3  # type: ignore[index]
     with pytest.raises(Exception, match="minMembers"):
@@ -81,7 +97,13 @@ def test_validator_rejects_crd_objects_with_unknown_fields() -> None:
 
 def test_synth_output_has_no_node_banner(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"}
-    result = subprocess.run(["make", "-s", "--no-print-directory", "synth", f"OUT={tmp_path}"], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        ["make", "-s", "--no-print-directory", "synth", f"OUT={tmp_path}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert "end-of-life" not in (result.stdout + result.stderr).lower()
     assert "node" not in result.stderr.lower(), result.stderr

@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
-from mxnet_construct import MXNetChart, Resources, RoleOptions, ServerPool
+from mxnet_construct import Entrypoint, MXNetChart, Resources, RoleOptions, ServerPool
 from mxnet_construct._batch import format_quantity, parse_quantity
 from tests.helpers import ROOT, find, make_chart, synth, synth_yaml, validate_documents
 
-DIST = {"mode": "distributed", "server_count": 2, "worker_count": 3}
+# Run-to-completion lifecycles need an entrypoint file.
+DIST = {"mode": "distributed", "server_count": 2, "worker_count": 3, "entrypoint": Entrypoint(file="train.py")}
 MEMBERSHIP = {
     "volcano": ("scheduling.volcano.sh/v1beta1", "annotations", "scheduling.k8s.io/group-name", "volcano"),
     "scheduler-plugins": (
@@ -269,9 +270,9 @@ def test_podgroup_is_the_typed_bindings_output() -> None:
 def test_bindings_load_only_when_a_release_needs_them() -> None:
     script = (
         "import sys, cdk8s\n"
-        "from mxnet_construct import MXNetChart\n"
+        "from mxnet_construct import Entrypoint, MXNetChart\n"
         "app = cdk8s.App()\n"
-        "MXNetChart(app, 'a', mode='distributed', lifecycle='job')\n"
+        "MXNetChart(app, 'a', mode='distributed', lifecycle='job', entrypoint=Entrypoint(file='t.py'))\n"
         "app.synth_yaml()\n"
         "print(sorted(m for m in sys.modules if m.startswith(('mxnet_construct._imports', 'mxnet_construct._crds'))))\n"
         "MXNetChart(app, 'b', mode='distributed', gang_scheduler='volcano')\n"

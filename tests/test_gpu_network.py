@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 import yaml
 
-from mxnet_construct import Resources, RoleOptions
+from mxnet_construct import Entrypoint, Resources, RoleOptions
 from tests.helpers import env_of, find, make_chart, synth, synth_yaml, validate_documents
 
-DIST = {"mode": "distributed", "server_count": 2, "worker_count": 3}
+# Run-to-completion lifecycles need an entrypoint file.
+DIST = {"mode": "distributed", "server_count": 2, "worker_count": 3, "entrypoint": Entrypoint(file="train.py")}
 LIFECYCLES = ["long-running", "job", "jobset"]
 
 

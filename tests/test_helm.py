@@ -56,7 +56,9 @@ def readme_console_blocks() -> list[list[str]]:
 
 
 def readme_yaml_block(key: str) -> Any:
-    block = next(b for b in re.findall(r"```yaml\n(.*?)```", README.read_text(), flags=re.DOTALL) if b.startswith(f"{key}:"))
+    block = next(
+        b for b in re.findall(r"```yaml\n(.*?)```", README.read_text(), flags=re.DOTALL) if b.startswith(f"{key}:")
+    )
     # The README indents `containerPort` one space short, which YAML rejects; the intent
     # (a port with a name and a number) is evident.
     fixed = block.replace("\n   containerPort:", "\n    containerPort:")
@@ -108,7 +110,11 @@ def test_set_distributed_two_servers_three_workers_makes_six_pods() -> None:
     values = from_set_lines(["mode=distributed", "serverCount=2", "workerCount=3"])
     docs = synth(helm_chart(values))
     validate_documents(docs)
-    assert replicas(docs) == {"my-release-mxnet-scheduler": 1, "my-release-mxnet-server": 2, "my-release-mxnet-worker": 3}
+    assert replicas(docs) == {
+        "my-release-mxnet-scheduler": 1,
+        "my-release-mxnet-server": 2,
+        "my-release-mxnet-worker": 3,
+    }
     assert sum(replicas(docs).values()) == 6
     worker_env = env_of(main_container(find(docs, "StatefulSet", "my-release-mxnet-worker")))
     assert (worker_env["DMLC_NUM_SERVER"], worker_env["DMLC_NUM_WORKER"]) == ("2", "3")
@@ -125,7 +131,11 @@ def test_production_configuration(tmp_path: Path) -> None:
     chart = MXNetChart.from_values_file(cdk8s.Testing.app(), RELEASE, values_file)
     docs = synth(chart)
     validate_documents(docs)
-    assert replicas(docs) == {"my-release-mxnet-scheduler": 1, "my-release-mxnet-server": 2, "my-release-mxnet-worker": 4}
+    assert replicas(docs) == {
+        "my-release-mxnet-scheduler": 1,
+        "my-release-mxnet-server": 2,
+        "my-release-mxnet-worker": 4,
+    }
     assert synth_yaml(chart) == synth_yaml(make_chart(release=RELEASE, **PRODUCTION))
 
 
@@ -148,7 +158,18 @@ def test_distributed_training_example() -> None:
     validate_documents(docs)
     worker = find(docs, "StatefulSet", "my-release-mxnet-worker")
     main = main_container(worker)
-    assert main["command"] == ["python3", "image_classification.py", "--dataset", "cifar10", "--model", "vgg11", "--epochs", "1", "--kvstore", "dist_sync"]
+    assert main["command"] == [
+        "python3",
+        "image_classification.py",
+        "--dataset",
+        "cifar10",
+        "--model",
+        "vgg11",
+        "--epochs",
+        "1",
+        "--kvstore",
+        "dist_sync",
+    ]
     assert main["workingDir"] == "/app/example/gluon/"
     clone = pod_spec(worker)["initContainers"][0]
     assert clone["name"] == "git-clone-repository"
@@ -166,7 +187,14 @@ def test_ps_verbose_example_sets_the_variable_on_every_role() -> None:
     docs = synth(helm_chart(values))
     validate_documents(docs)
     for name in ("scheduler", "server", "worker"):
-        assert env_of(main_container(find(docs, WORKLOADS[0] if name == "scheduler" else "StatefulSet", f"my-release-mxnet-{name}")))["PS_VERBOSE"] == "1"
+        assert (
+            env_of(
+                main_container(
+                    find(docs, WORKLOADS[0] if name == "scheduler" else "StatefulSet", f"my-release-mxnet-{name}")
+                )
+            )["PS_VERBOSE"]
+            == "1"
+        )
     without = synth(helm_chart(from_set_lines(training)))
     assert "PS_VERBOSE" not in env_of(main_container(find(without, "StatefulSet", "my-release-mxnet-worker")))
 
@@ -196,7 +224,13 @@ PERSIST = {"persistence": {"enabled": True}}
 VOLPERM = {"volumePermissions": {"enabled": True}}
 DIGEST = "sha256:" + "ab" * 32
 TOLERATION = [{"key": "ml", "operator": "Exists", "effect": "NoSchedule"}]
-AFFINITY = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]}]}}}
+AFFINITY = {
+    "nodeAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [{"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]}]
+        }
+    }
+}
 ENV = [{"name": "OMP_NUM_THREADS", "value": "4"}]
 
 # key -> (values the key needs to matter, a non-default value). Every key of PARAMS must be
@@ -239,7 +273,10 @@ EFFECTS: dict[str, tuple[dict[str, Any], Any]] = {
     "schedulerPort": (DIST, 9091),
     "configMap": ({}, "my-code"),
     "cloneFilesFromGit.enabled": ({"cloneFilesFromGit": {"repository": "https://example.com/a.git"}}, True),
-    "cloneFilesFromGit.repository": ({"cloneFilesFromGit": {"enabled": True, "repository": "https://example.com/a.git"}}, "https://example.com/b.git"),
+    "cloneFilesFromGit.repository": (
+        {"cloneFilesFromGit": {"enabled": True, "repository": "https://example.com/a.git"}},
+        "https://example.com/b.git",
+    ),
     "cloneFilesFromGit.revision": (GIT, "v1"),
     "commonExtraEnvVars": ({}, ENV),
     "workerExtraEnvVars": (DIST, ENV),
@@ -258,7 +295,17 @@ EFFECTS: dict[str, tuple[dict[str, Any], Any]] = {
     "securityContext.allowPrivilegeEscalation": ({}, True),
     "securityContext.dropCapabilities": ({}, ["NET_RAW"]),
     "securityContext.readOnlyRootFilesystem": ({}, True),
-    **{f"{probe}.{field}": ({}, value) for probe in ("livenessProbe", "readinessProbe") for field, value in (("enabled", False), ("initialDelaySeconds", 30), ("periodSeconds", 20), ("timeoutSeconds", 3), ("failureThreshold", 9))},
+    **{
+        f"{probe}.{field}": ({}, value)
+        for probe in ("livenessProbe", "readinessProbe")
+        for field, value in (
+            ("enabled", False),
+            ("initialDelaySeconds", 30),
+            ("periodSeconds", 20),
+            ("timeoutSeconds", 3),
+            ("failureThreshold", 9),
+        )
+    },
     "livenessProbe.successThreshold": ({}, 1),
     "readinessProbe.successThreshold": ({}, 2),
     "persistence.enabled": ({}, True),
@@ -270,20 +317,27 @@ EFFECTS: dict[str, tuple[dict[str, Any], Any]] = {
     "sidecars": ({}, [{"name": "exporter", "image": "exporter:1"}]),
     "initContainers": ({}, [{"name": "fetch", "image": "busybox:1"}]),
     "filesDir": ({}, str(ROOT / "tests" / "data")),
-    **{f"{role}.{field}": (DIST, value) for role in ("scheduler", "server", "worker") for field, value in (
-        ("resources", {"limits": {"cpu": "2"}}),
-        ("nodeSelector", {"pool": role}),
-        ("tolerations", TOLERATION),
-        ("affinity", AFFINITY),
-        ("gpus", 1),
-    )},
-    **{f"{role}.shmSize": ({"mode": "distributed", role: {"gpus": 1}}, "4Gi") for role in ("scheduler", "server", "worker")},
-    "lifecycle": ({}, "job"),
-    "job.backoffLimit": ({"lifecycle": "job"}, 2),
-    "job.activeDeadlineSeconds": ({"lifecycle": "job"}, 3600),
-    "job.ttlSecondsAfterFinished": ({"lifecycle": "job"}, 600),
-    "job.suspend": ({"lifecycle": "job"}, True),
-    "job.maxRestarts": ({"mode": "distributed", "lifecycle": "jobset"}, 5),
+    **{
+        f"{role}.{field}": (DIST, value)
+        for role in ("scheduler", "server", "worker")
+        for field, value in (
+            ("resources", {"limits": {"cpu": "2"}}),
+            ("nodeSelector", {"pool": role}),
+            ("tolerations", TOLERATION),
+            ("affinity", AFFINITY),
+            ("gpus", 1),
+        )
+    },
+    **{
+        f"{role}.shmSize": ({"mode": "distributed", role: {"gpus": 1}}, "4Gi")
+        for role in ("scheduler", "server", "worker")
+    },
+    "lifecycle": ({"entrypoint": {"file": "train.py"}}, "job"),
+    "job.backoffLimit": ({"lifecycle": "job", "entrypoint": {"file": "train.py"}}, 2),
+    "job.activeDeadlineSeconds": ({"lifecycle": "job", "entrypoint": {"file": "train.py"}}, 3600),
+    "job.ttlSecondsAfterFinished": ({"lifecycle": "job", "entrypoint": {"file": "train.py"}}, 600),
+    "job.suspend": ({"lifecycle": "job", "entrypoint": {"file": "train.py"}}, True),
+    "job.maxRestarts": ({"mode": "distributed", "lifecycle": "jobset", "entrypoint": {"file": "train.py"}}, 5),
     "gangScheduler": (DIST, "volcano"),
     "networkPolicy.enabled": (DIST, False),
     "networkPolicy.allowAllEgress": (DIST, True),
@@ -381,7 +435,13 @@ def test_only_keys_that_are_set_become_arguments() -> None:
 
 
 def test_null_means_default_at_any_level() -> None:
-    values = {"image": None, "workerCount": None, "livenessProbe": {"enabled": None}, "git": {"tag": None}, "commonExtraEnvVars": None}
+    values = {
+        "image": None,
+        "workerCount": None,
+        "livenessProbe": {"enabled": None},
+        "git": {"tag": None},
+        "commonExtraEnvVars": None,
+    }
     assert chart_kwargs_from_values(values) == {}
     assert synth_yaml(helm_chart(values)) == synth_yaml(make_chart(release=RELEASE))
     assert chart_kwargs_from_values(from_set_lines(["workerCount=null"])) == {}
@@ -448,7 +508,9 @@ def test_entrypoint_args_with_an_unbalanced_quote_is_an_error() -> None:
 
 
 def test_env_scalars_are_written_as_text() -> None:
-    values = {"commonExtraEnvVars": [{"name": "A", "value": 1}, {"name": "B", "value": True}, {"name": "C", "value": "x"}]}
+    values = {
+        "commonExtraEnvVars": [{"name": "A", "value": 1}, {"name": "B", "value": True}, {"name": "C", "value": "x"}]
+    }
     assert [v.value for v in chart_kwargs_from_values(values)["extra_env"]] == ["1", "true", "x"]
 
 
@@ -475,7 +537,9 @@ def code_volume(docs: list[dict[str, Any]]) -> dict[str, Any]:
 def test_configmap_wins_over_files_and_git_and_says_what_it_ignored(tmp_path: Path) -> None:
     (tmp_path / "train.py").write_text("print('hi')\n")
     values = {"configMap": "my-code", "filesDir": str(tmp_path), **GIT}
-    with pytest.warns(ValuesWarning, match="filesDir, cloneFilesFromGit.enabled, cloneFilesFromGit.repository ignored: configMap"):
+    with pytest.warns(
+        ValuesWarning, match="filesDir, cloneFilesFromGit.enabled, cloneFilesFromGit.repository ignored: configMap"
+    ):
         docs = synth(helm_chart(values))
     assert code_volume(docs) == {"name": "code", "configMap": {"name": "my-code"}}
     assert not [d for d in docs if d["kind"] == "ConfigMap"]
@@ -483,7 +547,9 @@ def test_configmap_wins_over_files_and_git_and_says_what_it_ignored(tmp_path: Pa
 
 def test_files_win_over_git(tmp_path: Path) -> None:
     (tmp_path / "train.py").write_text("print('hi')\n")
-    with pytest.warns(ValuesWarning, match=r"cloneFilesFromGit\.enabled, cloneFilesFromGit\.repository ignored: filesDir"):
+    with pytest.warns(
+        ValuesWarning, match=r"cloneFilesFromGit\.enabled, cloneFilesFromGit\.repository ignored: filesDir"
+    ):
         docs = synth(helm_chart({"filesDir": str(tmp_path), **GIT}))
     assert find(docs, "ConfigMap", "my-release-mxnet-files")["data"] == {"train.py": "print('hi')\n"}
     assert code_volume(docs) == {"name": "code", "configMap": {"name": "my-release-mxnet-files"}}
@@ -497,7 +563,9 @@ def test_a_single_code_source_gives_no_warning(recwarn: pytest.WarningsRecorder)
 
 
 def test_git_enabled_without_a_repository_is_an_error() -> None:
-    with pytest.raises(ValueError, match=r"cloneFilesFromGit\.repository: not set, but cloneFilesFromGit\.enabled is true"):
+    with pytest.raises(
+        ValueError, match=r"cloneFilesFromGit\.repository: not set, but cloneFilesFromGit\.enabled is true"
+    ):
         chart_kwargs_from_values({"cloneFilesFromGit": {"enabled": True}})
     with pytest.raises(ValueError, match=r"cloneFilesFromGit\.repository"):
         chart_kwargs_from_values({"cloneFilesFromGit": {"enabled": True, "repository": ""}})
@@ -532,10 +600,19 @@ def test_a_missing_files_dir_names_the_key(tmp_path: Path) -> None:
     [
         ({"workerCont": 3}, "workerCont: unknown key; did you mean workerCount?"),
         ({"image": {"tagg": "1"}}, "image.tagg: unknown key; did you mean image.tag?"),
-        ({"volumePermissions": {"image": {"pullPolicyy": "Always"}}}, "volumePermissions.image.pullPolicyy: unknown key; did you mean volumePermissions.image.pullPolicy?"),
-        ({"commonExtraEnvVars": [{"name": "A", "valu": "1"}]}, "commonExtraEnvVars[0].valu: unknown key; did you mean commonExtraEnvVars[0].value?"),
+        (
+            {"volumePermissions": {"image": {"pullPolicyy": "Always"}}},
+            "volumePermissions.image.pullPolicyy: unknown key; did you mean volumePermissions.image.pullPolicy?",
+        ),
+        (
+            {"commonExtraEnvVars": [{"name": "A", "valu": "1"}]},
+            "commonExtraEnvVars[0].valu: unknown key; did you mean commonExtraEnvVars[0].value?",
+        ),
         ({"resources": {"limit": {"cpu": 1}}}, "resources.limit: unknown key; did you mean resources.limits?"),
-        ({"tag": "1.9.1"}, "tag: unknown key; known keys with that name: image.tag, git.tag, volumePermissions.image.tag"),
+        (
+            {"tag": "1.9.1"},
+            "tag: unknown key; known keys with that name: image.tag, git.tag, volumePermissions.image.tag",
+        ),
         ({"zzz": 1}, "zzz: unknown key; known keys here: global, image,"),
     ],
 )
@@ -550,7 +627,10 @@ def test_unknown_keys_name_the_full_path_and_the_closest_key(values: dict[str, A
     [
         ({"workerCount": "3"}, "workerCount: expected an integer, got string '3'"),
         ({"workerCount": True}, "workerCount: expected an integer, got boolean True"),
-        ({"persistence": {"enabled": "true"}}, "persistence.enabled: expected true or false, got string 'true'; write true or false without quotes"),
+        (
+            {"persistence": {"enabled": "true"}},
+            "persistence.enabled: expected true or false, got string 'true'; write true or false without quotes",
+        ),
         ({"image": "bitnami/mxnet:1.9.1"}, "image: expected a mapping with keys registry, repository, tag"),
         ({"image": {"tag": 1.10}}, "image.tag: expected a string, got number 1.1; quote it"),
         ({"nodeSelector": {"gpu": True}}, "nodeSelector.gpu: expected a string, got boolean True"),
@@ -575,22 +655,43 @@ def test_wrong_types_name_the_full_path(values: dict[str, Any], message: str) ->
         ({"mode": "distributed", "workerCount": 0}, "workerCount: 0 is not valid; it must be at least 1"),
         ({"git": {"tag": "-x"}}, "git.tag: '-x' is not valid"),
         ({"image": {"repository": "bitnami/MXNet"}}, "image.repository: 'bitnami/MXNet' is not valid"),
-        ({"volumePermissions": {"image": {"pullPolicy": "Sometimes"}}}, "volumePermissions.image.pullPolicy: 'Sometimes' is not valid"),
-        ({"livenessProbe": {"successThreshold": 2}}, "livenessProbe.successThreshold: 2 is not valid; Kubernetes requires 1"),
-        ({"readinessProbe": {"periodSeconds": 0}}, "readinessProbe.periodSeconds: 0 is not valid; it must be at least 1"),
+        (
+            {"volumePermissions": {"image": {"pullPolicy": "Sometimes"}}},
+            "volumePermissions.image.pullPolicy: 'Sometimes' is not valid",
+        ),
+        (
+            {"livenessProbe": {"successThreshold": 2}},
+            "livenessProbe.successThreshold: 2 is not valid; Kubernetes requires 1",
+        ),
+        (
+            {"readinessProbe": {"periodSeconds": 0}},
+            "readinessProbe.periodSeconds: 0 is not valid; it must be at least 1",
+        ),
         ({"resources": {"limits": {"cpu": "lots"}}}, "resources.limits['cpu']: 'lots' is not valid"),
         ({"worker": {"resources": {"limits": {"cpu": "lots"}}}}, "worker.resources.limits['cpu']: 'lots' is not valid"),
         ({"commonExtraEnvVars": [{"name": "1X", "value": "a"}]}, "commonExtraEnvVars[0].name: '1X' is not valid"),
-        ({"commonExtraEnvVars": [{"name": "DMLC_ROLE", "value": "a"}]}, "commonExtraEnvVars[DMLC_ROLE]: 'DMLC_ROLE' is not valid"),
-        ({"workerExtraEnvVars": [{"name": "A", "value": "1"}, {"name": "A", "value": "2"}]}, "workerExtraEnvVars[A]: 'A' is not valid; each variable may be given once"),
+        (
+            {"commonExtraEnvVars": [{"name": "DMLC_ROLE", "value": "a"}]},
+            "commonExtraEnvVars[DMLC_ROLE]: 'DMLC_ROLE' is not valid",
+        ),
+        (
+            {"workerExtraEnvVars": [{"name": "A", "value": "1"}, {"name": "A", "value": "2"}]},
+            "workerExtraEnvVars[A]: 'A' is not valid; each variable may be given once",
+        ),
         ({"securityContext": {"runAsUser": 0}}, "securityContext.runAsUser: 0 is not valid"),
         ({"persistence": {"accessMode": "ReadWrite"}}, "persistence.accessMode: 'ReadWrite' is not valid"),
         ({"nameOverride": "My_Name"}, "nameOverride: 'My_Name' is not valid"),
         ({"sidecars": [{"name": "x"}]}, "sidecars[0].image: expected a string"),
         ({"job": {"backoffLimit": -1}}, "job.backoffLimit: -1 is not valid"),
         ({"networkPolicy": {"extraEgress": [{"too": []}]}}, "networkPolicy.extraEgress[0]: ['too'] is not valid"),
-        ({"cloneFilesFromGit": {"enabled": True, "repository": "-x"}}, "cloneFilesFromGit.repository: '-x' is not valid"),
-        ({"cloneFilesFromGit": {"enabled": True, "repository": "https://x/y.git", "revision": "a b"}}, "cloneFilesFromGit.revision: 'a b' is not valid"),
+        (
+            {"cloneFilesFromGit": {"enabled": True, "repository": "-x"}},
+            "cloneFilesFromGit.repository: '-x' is not valid",
+        ),
+        (
+            {"cloneFilesFromGit": {"enabled": True, "repository": "https://x/y.git", "revision": "a b"}},
+            "cloneFilesFromGit.revision: 'a b' is not valid",
+        ),
         ({"configMap": "Bad_Name"}, "configMap: 'Bad_Name' is not valid"),
     ],
 )
@@ -646,7 +747,9 @@ def test_the_migration_doc_is_up_to_date(tmp_path: Path, doc_name: str) -> None:
 def test_the_migration_table_lists_every_key_with_its_python_argument() -> None:
     table = migration_table()
     rows = [line for line in table.splitlines() if line.startswith("| `")]
-    assert [re.match(r"\| `([^`]+)`", row).group(1) for row in rows] == [p.key for p in sorted(PARAMS, key=lambda p: not p.chart)]  # type: ignore[union-attr]
+    assert [re.match(r"\| `([^`]+)`", row).group(1) for row in rows] == [
+        p.key for p in sorted(PARAMS, key=lambda p: not p.chart)
+    ]  # type: ignore[union-attr]
     assert "| `image.tag` | `image=Image(tag=...)` | `1.9.1` |" in table
     assert "| `readinessProbe.timeoutSeconds` | `readiness_probe=Probe(timeout_seconds=...)` | `1` |" in table
     assert "| `configMap` | `code=ExistingConfigMap(name=...)` |" in table

@@ -19,8 +19,9 @@ from mxnet_construct import (
 )
 from tests.helpers import ROOT, env_of, find, make_chart, synth, synth_yaml, validate_documents
 
-DIST = {"mode": "distributed", "server_count": 2, "worker_count": 3}
 TRAIN = Entrypoint(file="train.py", args=["--kvstore", "dist_sync"])
+# Run-to-completion lifecycles need an entrypoint file.
+DIST = {"mode": "distributed", "server_count": 2, "worker_count": 3, "entrypoint": TRAIN}
 JOB_EVERYTHING = JobOptions(
     backoff_limit=2, active_deadline_seconds=7200, ttl_seconds_after_finished=600, suspend=True, max_restarts=5
 )
@@ -71,7 +72,7 @@ def test_schema_valid(case: str) -> None:
 
 
 def test_job_lifecycle_emits_one_job_per_role_and_keeps_the_services() -> None:
-    docs = synth(make_chart(**DIST, lifecycle="job", entrypoint=TRAIN))
+    docs = synth(make_chart(**DIST, lifecycle="job"))
     kinds = [(d["kind"], d["metadata"]["name"]) for d in docs]
     assert ("Job", "test-mxnet-scheduler") in kinds
     assert ("Job", "test-mxnet-server") in kinds
@@ -82,7 +83,7 @@ def test_job_lifecycle_emits_one_job_per_role_and_keeps_the_services() -> None:
 
 
 def test_job_counts_completion_modes_and_pod_policy() -> None:
-    docs = synth(make_chart(**DIST, lifecycle="job", entrypoint=TRAIN))
+    docs = synth(make_chart(**DIST, lifecycle="job"))
     expected = {"scheduler": 1, "server": 2, "worker": 3}
     for component, count in expected.items():
         spec = find(docs, "Job", f"test-mxnet-{component}")["spec"]
@@ -201,7 +202,7 @@ def test_subclass_hooks_reach_the_jobs() -> None:
 
 
 def test_jobset_is_one_object_with_a_replicated_job_per_role() -> None:
-    docs = synth(make_chart(**DIST, lifecycle="jobset", entrypoint=TRAIN))
+    docs = synth(make_chart(**DIST, lifecycle="jobset"))
     assert not [d for d in docs if d["kind"] in ("Deployment", "StatefulSet", "Job")]
     js = find(docs, "JobSet", "test-mxnet")
     assert js["apiVersion"] == "jobset.x-k8s.io/v1alpha2"
@@ -292,7 +293,9 @@ def test_jobset_name_limit_follows_the_jobset_webhook() -> None:
 def test_jobset_pod_name_limit_counts_worker_digits() -> None:
     # 10000 workers: <fullname>-worker-0-9999-xxxxx is 20 characters past the fullname,
     # the same as the scheduler's; 43 still fits.
-    make_chart(mode="distributed", worker_count=10_000, lifecycle="jobset", fullname_override="a" * 43)
+    make_chart(
+        mode="distributed", worker_count=10_000, lifecycle="jobset", entrypoint=TRAIN, fullname_override="a" * 43
+    )
 
 
 def test_gpu_workers_in_jobs_keep_the_numeric_limit() -> None:

@@ -64,12 +64,27 @@ def test_set_parses_like_helm(line: str, expected: dict[str, Any]) -> None:
 
 
 def test_set_string_keeps_every_value_a_string() -> None:
-    assert parse_set("image.tag=2,a={1,true},b=null", strings=True) == {"image": {"tag": "2"}, "a": ["1", "true"], "b": "null"}
+    assert parse_set("image.tag=2,a={1,true},b=null", strings=True) == {
+        "image": {"tag": "2"},
+        "a": ["1", "true"],
+        "b": "null",
+    }
 
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("true", True), ("False", False), ("NULL", None), ("0", 0), ("10", 10), ("-1", -1), ("007", "007"), ("1e3", "1e3"), ("9223372036854775808", "9223372036854775808"), ("", "")],
+    [
+        ("true", True),
+        ("False", False),
+        ("NULL", None),
+        ("0", 0),
+        ("10", 10),
+        ("-1", -1),
+        ("007", "007"),
+        ("1e3", "1e3"),
+        ("9223372036854775808", "9223372036854775808"),
+        ("", ""),
+    ],
 )
 def test_typed_value_follows_helm(text: str, value: Any) -> None:
     assert typed_value(text) == value
@@ -122,12 +137,18 @@ def test_set_edits_lists_from_values_files_in_place() -> None:
 def test_merge_values_merges_maps_and_replaces_everything_else() -> None:
     base = {"image": {"tag": "1", "pullPolicy": "Always"}, "sidecars": [{"name": "a"}], "mode": "standalone"}
     layer = {"image": {"tag": "2"}, "sidecars": [{"name": "b"}], "mode": None}
-    assert merge_values(base, layer) == {"image": {"tag": "2", "pullPolicy": "Always"}, "sidecars": [{"name": "b"}], "mode": None}
+    assert merge_values(base, layer) == {
+        "image": {"tag": "2", "pullPolicy": "Always"},
+        "sidecars": [{"name": "b"}],
+        "mode": None,
+    }
 
 
 def test_files_merge_in_order_then_set_then_set_string(tmp_path: Path) -> None:
     first = tmp_path / "values.yaml"
-    first.write_text("mode: distributed\nworkerCount: 2\nimage: {tag: '1.9.1', pullPolicy: Always}\ntolerations: [{key: a, operator: Exists}]\n")
+    first.write_text(
+        "mode: distributed\nworkerCount: 2\nimage: {tag: '1.9.1', pullPolicy: Always}\ntolerations: [{key: a, operator: Exists}]\n"
+    )
     second = tmp_path / "override.yaml"
     second.write_text("workerCount: 3\nimage: {tag: '1.9.1-r1'}\ntolerations: [{key: b, operator: Exists}]\n")
     values = collect_values([str(first), str(second)], ["workerCount=4,serverCount=2"], ["image.tag=2"])
@@ -152,10 +173,18 @@ def test_files_dir_is_relative_to_the_file_that_sets_it(tmp_path: Path) -> None:
 
 def test_stdout_is_the_yaml_cdk8s_synth_writes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     values_file = tmp_path / "values.yaml"
-    values_file.write_text("mode: distributed\nserverCount: 2\nworkerCount: 3\ncommonExtraEnvVars:\n  - {name: OMP_NUM_THREADS, value: '4'}\n")
+    values_file.write_text(
+        "mode: distributed\nserverCount: 2\nworkerCount: 3\ncommonExtraEnvVars:\n  - {name: OMP_NUM_THREADS, value: '4'}\n"
+    )
     assert main(["template", "demo", "-f", str(values_file)]) == 0
     out = capsys.readouterr()
-    expected = make_chart(release="demo", mode="distributed", server_count=2, worker_count=3, extra_env=[EnvVar(name="OMP_NUM_THREADS", value="4")])
+    expected = make_chart(
+        release="demo",
+        mode="distributed",
+        server_count=2,
+        worker_count=3,
+        extra_env=[EnvVar(name="OMP_NUM_THREADS", value="4")],
+    )
     assert out.out == synth_yaml(expected)
     assert out.err == ""
     validate_documents(yaml.safe_load_all(out.out))
@@ -209,7 +238,12 @@ def test_the_readme_distributed_training_example_through_the_command(capsys: pyt
 
 
 def test_warnings_are_one_line_each_and_do_not_fail(capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["template", "demo", "--set", "configMap=my-code,cloneFilesFromGit.enabled=true,cloneFilesFromGit.repository=https://example.com/a.git"]
+    argv = [
+        "template",
+        "demo",
+        "--set",
+        "configMap=my-code,cloneFilesFromGit.enabled=true,cloneFilesFromGit.repository=https://example.com/a.git",
+    ]
     assert main(argv) == 0
     captured = capsys.readouterr()
     assert captured.err == (

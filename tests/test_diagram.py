@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from mxnet_construct import LocalFiles, Persistence, RoleOptions, diagram
+from mxnet_construct import Entrypoint, LocalFiles, Persistence, RoleOptions, diagram
 from mxnet_construct.cli import main
 from tests.helpers import ROOT, make_chart, synth_yaml
 
@@ -254,7 +254,13 @@ def test_a_missing_file_is_a_one_line_error(tmp_path: Path, capsys: pytest.Captu
 
 @pytest.mark.parametrize("lifecycle", ["job", "jobset"])
 def test_batch_lifecycles_draw_with_their_pod_counts(lifecycle: str) -> None:
-    topo = diagram.build(diagram.parse_documents(distributed_yaml(lifecycle=lifecycle, server_count=2, worker_count=3)))
+    topo = diagram.build(
+        diagram.parse_documents(
+            distributed_yaml(
+                lifecycle=lifecycle, entrypoint=Entrypoint(file="train.py"), server_count=2, worker_count=3
+            )
+        )
+    )
     assert topo.warnings == []
     details = {n.title: n.detail for g in topo.groups for n in g.nodes if n.kind == "workload"}
     sep = "/" if lifecycle == "jobset" else "-"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from app import DISTRIBUTED_TRAINING_EXAMPLE
 from tests.helpers import ROOT, validate_document, validate_documents
 
 
@@ -43,15 +44,8 @@ def test_app_is_the_readme_distributed_training_example(app_output: dict[str, st
     main = worker["spec"]["template"]["spec"]["containers"][0]
     assert main["command"] == [
         "python3",
-        "image_classification.py",
-        "--dataset",
-        "cifar10",
-        "--model",
-        "vgg11",
-        "--epochs",
-        "1",
-        "--kvstore",
-        "dist_sync",
+        DISTRIBUTED_TRAINING_EXAMPLE["entrypoint"].file,
+        *DISTRIBUTED_TRAINING_EXAMPLE["entrypoint"].args,
     ]
     assert main["workingDir"] == "/app/example/gluon/"
     clone = worker["spec"]["template"]["spec"]["initContainers"][0]

@@ -18,11 +18,11 @@ import cdk8s
 import pytest
 import yaml
 
+from app import DISTRIBUTED_TRAINING_EXAMPLE
 from mxnet_construct import (
     PRODUCTION,
     Entrypoint,
     EnvVar,
-    GitRepository,
     MXNetChart,
     MXNetOptions,
     Resources,
@@ -140,16 +140,7 @@ def test_production_configuration(tmp_path: Path) -> None:
 
 
 def distributed_training_python() -> cdk8s.Chart:
-    return make_chart(
-        release=RELEASE,
-        mode="distributed",
-        code=GitRepository(repository="https://github.com/apache/incubator-mxnet.git", revision="master"),
-        entrypoint=Entrypoint(
-            file="image_classification.py",
-            args=["--dataset", "cifar10", "--model", "vgg11", "--epochs", "1", "--kvstore", "dist_sync"],
-            work_dir="/app/example/gluon/",
-        ),
-    )
+    return make_chart(release=RELEASE, **DISTRIBUTED_TRAINING_EXAMPLE)
 
 
 def test_distributed_training_example() -> None:
@@ -160,15 +151,8 @@ def test_distributed_training_example() -> None:
     main = main_container(worker)
     assert main["command"] == [
         "python3",
-        "image_classification.py",
-        "--dataset",
-        "cifar10",
-        "--model",
-        "vgg11",
-        "--epochs",
-        "1",
-        "--kvstore",
-        "dist_sync",
+        DISTRIBUTED_TRAINING_EXAMPLE["entrypoint"].file,
+        *DISTRIBUTED_TRAINING_EXAMPLE["entrypoint"].args,
     ]
     assert main["workingDir"] == "/app/example/gluon/"
     clone = pod_spec(worker)["initContainers"][0]

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from mxnet_construct import Entrypoint, EnvVar, GitRepository
+from app import DISTRIBUTED_TRAINING_EXAMPLE
+from mxnet_construct import EnvVar
 from mxnet_construct.cli import main
 from mxnet_construct.helm_cli import SetSyntaxError, collect_values, merge_values, parse_set, typed_value
 from tests.helpers import ROOT, make_chart, synth_yaml, validate_documents
@@ -224,16 +225,7 @@ def test_the_readme_distributed_training_example_through_the_command(capsys: pyt
     for line in lines:
         argv += ["--set", *shlex.split(line)]
     assert main(argv) == 0
-    expected = make_chart(
-        release="mxnet-example",
-        mode="distributed",
-        code=GitRepository(repository="https://github.com/apache/incubator-mxnet.git", revision="master"),
-        entrypoint=Entrypoint(
-            file="image_classification.py",
-            args=["--dataset", "cifar10", "--model", "vgg11", "--epochs", "1", "--kvstore", "dist_sync"],
-            work_dir="/app/example/gluon/",
-        ),
-    )
+    expected = make_chart(release="mxnet-example", **DISTRIBUTED_TRAINING_EXAMPLE)
     assert capsys.readouterr().out == synth_yaml(expected)
 
 

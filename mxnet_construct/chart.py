@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import weakref
 from collections.abc import Mapping
 from typing import Any, ClassVar, Unpack
 
@@ -17,6 +18,27 @@ from .options import LocalFiles, MXNetKwargs, MXNetOptions
 from .roles import RoleConstruct, Scheduler, ServerPool, Standalone, WorkerPool
 
 _OPTION_NAMES = tuple(MXNetOptions.__dataclass_fields__)
+# Apps already checked for an output type that would drop our objects; one jsii call per
+# app rather than per chart keeps the per-release cost flat.
+_CHECKED_APPS: weakref.WeakKeyDictionary[Construct, bool] = weakref.WeakKeyDictionary()
+
+
+def _check_output_type(scope: Construct) -> None:
+    """Refuses the one cdk8s output mode that would silently lose this chart's objects.
+
+    ``FOLDER_PER_CHART_FILE_PER_RESOURCE`` writes ApiObject children directly instead of
+    asking the chart for its documents (``Chart.to_json``), which is how every object of
+    an MXNet release is emitted.
+    """
+    app = scope if isinstance(scope, cdk8s.App) else scope.node.root
+    if app in _CHECKED_APPS or not isinstance(app, cdk8s.App):
+        return
+    if app.yaml_output_type == cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE:
+        raise ValueError(
+            "yaml_output_type: FOLDER_PER_CHART_FILE_PER_RESOURCE is not supported by MXNetChart "
+            "(it would skip the release's objects); use FILE_PER_RESOURCE, FILE_PER_CHART or FILE_PER_APP"
+        )
+    _CHECKED_APPS[app] = True
 
 
 def _check_option_names(kwargs: Mapping[str, Any]) -> None:
@@ -87,6 +109,7 @@ class MXNetChart(cdk8s.Chart):
         if namespace is not None:
             v.check_dns_label("namespace", namespace)
         chart_labels = v.check_str_mapping("labels", labels or {}, keys="label", values="label")
+        _check_output_type(scope)
         try:
             super().__init__(
                 scope, id, namespace=namespace, labels=chart_labels or None, disable_resource_name_hashes=True

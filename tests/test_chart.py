@@ -670,3 +670,21 @@ def test_duplicate_release_in_one_app() -> None:
 def test_scope_must_be_a_construct() -> None:
     with pytest.raises(TypeError, match="scope must be a construct"):
         MXNetChart("app", "x")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "output_type",
+    [cdk8s.YamlOutputType.FILE_PER_CHART, cdk8s.YamlOutputType.FILE_PER_APP, cdk8s.YamlOutputType.FILE_PER_RESOURCE],
+)
+def test_output_types_that_ask_the_chart_keep_every_object(output_type: Any, tmp_path: Any) -> None:
+    app = cdk8s.App(outdir=str(tmp_path), yaml_output_type=output_type)
+    MXNetChart(app, "kinds", mode="distributed")
+    app.synth()
+    text = "".join(p.read_text() for p in sorted(tmp_path.rglob("*.yaml")))
+    assert "kind: StatefulSet" in text and "name: kinds-mxnet-worker" in text
+
+
+def test_output_type_that_would_drop_the_objects_is_refused() -> None:
+    app = cdk8s.App(yaml_output_type=cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE)
+    with pytest.raises(ValueError, match="yaml_output_type: FOLDER_PER_CHART_FILE_PER_RESOURCE"):
+        MXNetChart(app, "lost", mode="distributed")

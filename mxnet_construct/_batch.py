@@ -15,23 +15,18 @@ object; :mod:`mxnet_construct._crds` lends the typed CRD bindings where they are
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from . import _validate as v
 from . import contract as c
 from ._render import Doc, document, metadata
 from .contract import Component, Names
 from .options import MXNetOptions
 
-JOBSET_API_VERSION = "jobset.x-k8s.io/v1alpha2"
 # The JobSet replicated-job names; they are part of every child Job and pod name.
 REPLICATED_JOB_NAMES: dict[Component, str] = {"scheduler": "scheduler", "server": "server", "worker": "worker"}
-POD_GROUP_API_VERSIONS = {
-    "volcano": "scheduling.volcano.sh/v1beta1",
-    "scheduler-plugins": "scheduling.x-k8s.io/v1alpha1",
-}
 
 
 def _job_spec(options: MXNetOptions, component: Component, template: Doc, *, indexed: bool) -> Doc:
@@ -50,6 +45,15 @@ def _job_spec(options: MXNetOptions, component: Component, template: Doc, *, ind
     return spec
 
 
+def _with_run_options(spec: Doc, options: MXNetOptions) -> Doc:
+    """Adds the settings a Job and a JobSet share at their top level, when set."""
+    if options.job.ttl_seconds_after_finished is not None:
+        spec["ttlSecondsAfterFinished"] = options.job.ttl_seconds_after_finished
+    if options.job.suspend:
+        spec["suspend"] = True
+    return spec
+
+
 def job(names: Names, options: MXNetOptions, component: Component, template: Doc) -> Doc:
     """The batch/v1 Job of one role (``job`` lifecycle).
 
@@ -57,11 +61,7 @@ def job(names: Names, options: MXNetOptions, component: Component, template: Doc
     ``<fullname>-worker-<index>`` under the headless Service. ps-lite still assigns ranks
     in order of arrival; the index is for logs and for user scripts (``JOB_COMPLETION_INDEX``).
     """
-    spec = _job_spec(options, component, template, indexed=component == "worker")
-    if options.job.ttl_seconds_after_finished is not None:
-        spec["ttlSecondsAfterFinished"] = options.job.ttl_seconds_after_finished
-    if options.job.suspend:
-        spec["suspend"] = True
+    spec = _with_run_options(_job_spec(options, component, template, indexed=component == "worker"), options)
     return document("batch/v1", "Job", metadata(names, names.workload(component), component), spec=spec)
 
 
@@ -96,27 +96,22 @@ def job_set(names: Names, options: MXNetOptions, replicated_jobs: list[Doc]) -> 
         # scheduling: the group can't be placed until all of its pods exist.
         "startupPolicy": {"startupPolicyOrder": "AnyOrder"},
     }
-    if options.job.ttl_seconds_after_finished is not None:
-        spec["ttlSecondsAfterFinished"] = options.job.ttl_seconds_after_finished
-    if options.job.suspend:
-        spec["suspend"] = True
-    return document(api_version, kind, metadata(names, names.fullname, None), spec=spec)
+    return document(api_version, kind, metadata(names, names.fullname, None), spec=_with_run_options(spec, options))
 
 
 # ---------------------------------------------------------------------------------------
 # Gang scheduling
 
-_QUANTITY = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
 _BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
 _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
 
 
 def parse_quantity(value: str | int | float) -> Decimal:
     """A Kubernetes quantity as an exact number (``"500m"`` -> 0.5, ``"1Gi"`` -> 1073741824)."""
-    match = _QUANTITY.match(str(value))
+    match = v.QUANTITY.match(str(value))
     if match is None:
         raise ValueError(f"resources: {value!r} is not a Kubernetes quantity")
-    number, suffix = Decimal(match.group(1)), match.group(2) or ""
+    number, suffix = Decimal(match["number"]), match["suffix"] or ""
     if suffix in _BINARY:
         return number * Decimal(1024) ** _BINARY[suffix]
     exponent = int(suffix[1:]) if suffix[:1] in ("e", "E") else _DECIMAL[suffix]
@@ -188,11 +183,12 @@ def pod_group(names: Names, options: MXNetOptions, docs: Iterable[Mapping[str, A
     ``docs`` are the release's other objects; ``minResources`` is summed from the pod
     templates they actually carry, so subclass hooks that change resources are counted.
     """
-    from . import _crds
-
     assert options.gang_scheduler is not None
     spec: Doc = {"minMember": c.pods(options)}
     resources = min_resources(docs)
     if resources:
         spec["minResources"] = resources
-    return _crds.pod_group_manifest(options.gang_scheduler, metadata(names, names.fullname, None), spec)
+    from . import _crds
+
+    api_version, kind = _crds.pod_group_gvk(options.gang_scheduler)
+    return document(api_version, kind, metadata(names, names.fullname, None), spec=spec)

@@ -25,11 +25,8 @@ other.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from types import ModuleType
-from typing import Any, Literal
-
-from ._render import canonical
+from typing import Literal
 
 Flavour = Literal["volcano", "scheduler-plugins"]
 
@@ -61,23 +58,3 @@ def pod_group_gvk(flavour: Flavour) -> tuple[str, str]:
     """``(apiVersion, kind)`` of ``flavour``'s PodGroup CRD, from its binding."""
     gvk = _pod_group_module(flavour).PodGroup.GVK
     return str(gvk.api_version), str(gvk.kind)
-
-
-def pod_group_manifest(flavour: Flavour, metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
-    """A PodGroup of ``flavour``'s CRD, equal to what the typed binding's ``manifest`` writes.
-
-    Args:
-        flavour: ``volcano`` (scheduling.volcano.sh) or ``scheduler-plugins``
-            (scheduling.x-k8s.io).
-        metadata: ``name`` plus optional ``labels``/``annotations``.
-        spec: ``minMember`` and optional ``minResources`` (resource name -> quantity string).
-    """
-    api_version, kind = pod_group_gvk(flavour)
-    meta = {"name": metadata["name"], "labels": dict(metadata.get("labels", {}))}
-    if metadata.get("annotations"):
-        meta["annotations"] = dict(metadata["annotations"])
-    body: dict[str, Any] = {"minMember": spec["minMember"]}
-    if spec.get("minResources"):
-        body["minResources"] = {k: str(q) for k, q in spec["minResources"].items()}
-    # apiVersion and kind first, as every other document is written.
-    return {"apiVersion": api_version, "kind": kind, "metadata": canonical(meta), "spec": canonical(body)}

@@ -133,12 +133,9 @@ def volumes(
         # as long as the pod (a generic ephemeral volume), which is what a pod that never
         # restarts can use. Results meant to outlive the job belong on the scheduler's
         # claim or in object storage.
-        template: Doc = {"spec": pvc_spec(options)}
-        template_meta: Doc = {"labels": c.labels(names, component)}
-        if options.persistence.annotations:
-            template_meta["annotations"] = dict(options.persistence.annotations)
-        template["metadata"] = template_meta
-        vols.append({"name": "data", "ephemeral": {"volumeClaimTemplate": template}})
+        vols.append(
+            {"name": "data", "ephemeral": {"volumeClaimTemplate": data_claim_template(names, options, component)}}
+        )
     mounts.append({"name": "data", "mountPath": options.persistence.mount_path})
     if options.existing_secret:
         vols.append({"name": "secrets", "secret": {"secretName": options.existing_secret}})
@@ -281,6 +278,16 @@ def pvc_spec(options: MXNetOptions) -> Doc:
     return spec
 
 
+def data_claim_template(names: Names, options: MXNetOptions, component: Component, *, name: str | None = None) -> Doc:
+    """A per-pod claim of the data volume (StatefulSet ``volumeClaimTemplates``, ephemeral volumes)."""
+    meta: Doc = {"labels": c.labels(names, component)}
+    if name is not None:
+        meta["name"] = name
+    if options.persistence.annotations:
+        meta["annotations"] = dict(options.persistence.annotations)
+    return {"metadata": meta, "spec": pvc_spec(options)}
+
+
 def claim(names: Names, options: MXNetOptions, component: Component) -> Doc:
     meta = metadata(names, names.data_claim(component), component, annotations=dict(options.persistence.annotations))
     return document("v1", "PersistentVolumeClaim", meta, spec=pvc_spec(options))
@@ -311,10 +318,7 @@ def stateful_set(names: Names, options: MXNetOptions, component: Component, temp
         "template": template,
     }
     if options.persistence.enabled:
-        meta: Doc = {"name": "data", "labels": c.labels(names, component)}
-        if options.persistence.annotations:
-            meta["annotations"] = dict(options.persistence.annotations)
-        spec["volumeClaimTemplates"] = [{"metadata": meta, "spec": pvc_spec(options)}]
+        spec["volumeClaimTemplates"] = [data_claim_template(names, options, component, name="data")]
     return document("apps/v1", "StatefulSet", metadata(names, names.workload(component), component), spec=spec)
 
 

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Unpack
 import cdk8s
 from constructs import Construct
 
+from . import _batch
 from . import _render as r
 from . import _validate as v
 from . import contract as c
@@ -183,16 +184,12 @@ class MXNetChart(cdk8s.Chart):
         if opts.mode == "distributed":
             docs.append(r.headless_service(names, opts))
             if opts.lifecycle == "jobset":
-                from . import _batch
-
                 docs.append(_batch.job_set(names, opts, [role.replicated_job() for role in self.roles]))
         if opts.network_policy.enabled:
             docs.append(r.network_policy(names, opts))
         if opts.mode == "distributed" and opts.pod_disruption_budget:
             docs.append(r.disruption_budget(names, opts))
         if opts.gang_scheduler is not None:
-            from . import _batch
-
             # Before the workloads, so the group exists when the first pod is created.
             docs.insert(1 if opts.service_account else 0, _batch.pod_group(names, opts, docs))
         for doc in docs:

@@ -65,7 +65,14 @@ CONTAINER_FIELDS = frozenset(
         "workingDir",
     }
 )
-VALUE_FROM_KINDS = ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef")
+# Each EnvVarSource kind and the field Kubernetes requires in it.
+VALUE_FROM_REQUIRED = {
+    "fieldRef": "fieldPath",
+    "resourceFieldRef": "resource",
+    "configMapKeyRef": "key",
+    "secretKeyRef": "key",
+}
+VALUE_FROM_KINDS = tuple(VALUE_FROM_REQUIRED)
 
 
 def _frozen_map(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -227,6 +234,10 @@ class EnvVar:
                     "give exactly one of " + ", ".join(VALUE_FROM_KINDS),
                 )
             v.check_json(f"{where}[{self.name}].value_from", source)
+            kind = kinds[0]
+            ref = v.check_mapping(f"{where}[{self.name}].value_from.{kind}", source[kind])
+            required = VALUE_FROM_REQUIRED[kind]
+            v.check_str(f"{where}[{self.name}].value_from.{kind}.{required}", ref.get(required), allow_empty=False)
         if (self.value is None) == (self.value_from is None):
             v.fail(f"{where}[{self.name}]", self, "set exactly one of value and value_from")
 

@@ -90,18 +90,7 @@ def validate_document(doc: dict[str, Any]) -> None:
     if crd is not None:
         import jsonschema
 
-        body = {k: v for k, v in doc.items() if k not in ("apiVersion", "kind", "metadata")}
-        jsonschema.validate(
-            body,
-            {
-                **_strict(crd),
-                "properties": {
-                    k: _strict(v)
-                    for k, v in crd.get("properties", {}).items()
-                    if k not in ("apiVersion", "kind", "metadata")
-                },
-            },
-        )
+        jsonschema.validate(doc, _strict(crd))
         return
     for version in SCHEMA_VERSIONS:
         kubernetes_validate.validate(doc, version, strict=True)

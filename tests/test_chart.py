@@ -622,6 +622,11 @@ def test_chart_validation(kwargs: dict[str, Any], error: type[Exception], match:
         (lambda: EnvVar(name="BAD NAME", value="x"), r"env.name: 'BAD NAME'"),
         (lambda: EnvVar(name="A"), r"env\[A\].*exactly one of value and value_from"),
         (lambda: EnvVar(name="A", value_from={"secretRef": {}}), r"env\[A\].value_from.*exactly one of"),
+        (
+            lambda: EnvVar(name="A", value_from={"fieldRef": {}}),
+            r"env\[A\].value_from.fieldRef.fieldPath: expected a string",
+        ),
+        (lambda: EnvVar(name="A", value_from={"secretKeyRef": {"name": "s"}}), r"env\[A\].value_from.secretKeyRef.key"),
         (lambda: Entrypoint(work_dir="app"), r"entrypoint.work_dir: 'app'"),
         (lambda: Entrypoint(args="--epochs 1"), r"entrypoint.args: expected a list"),
         (lambda: SecurityContext(run_as_user=0), r"security_context.run_as_user: 0"),

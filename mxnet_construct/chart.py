@@ -4,42 +4,22 @@ from __future__ import annotations
 
 import difflib
 import os
-import weakref
 from collections.abc import Mapping
 from typing import Any, ClassVar, Unpack
 
 import cdk8s
-from constructs import Construct
+import jsii
+from constructs import Construct, IValidation
 
-from . import _batch
+from . import _batch, _checkov
 from . import _render as r
 from . import _validate as v
 from . import contract as c
 from .options import LocalFiles, MXNetKwargs, MXNetOptions
+from ._tree import api_object, set_body
 from .roles import RoleConstruct, Scheduler, ServerPool, Standalone, WorkerPool
 
 _OPTION_NAMES = tuple(MXNetOptions.__dataclass_fields__)
-# Apps already checked for an output type that would drop our objects; one jsii call per
-# app rather than per chart keeps the per-release cost flat.
-_CHECKED_APPS: weakref.WeakKeyDictionary[Construct, bool] = weakref.WeakKeyDictionary()
-
-
-def _check_output_type(scope: Construct) -> None:
-    """Refuses the one cdk8s output mode that would silently lose this chart's objects.
-
-    ``FOLDER_PER_CHART_FILE_PER_RESOURCE`` writes ApiObject children directly instead of
-    asking the chart for its documents (``Chart.to_json``), which is how every object of
-    an MXNet release is emitted.
-    """
-    app = scope if isinstance(scope, cdk8s.App) else scope.node.root
-    if app in _CHECKED_APPS or not isinstance(app, cdk8s.App):
-        return
-    if app.yaml_output_type == cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE:
-        raise ValueError(
-            "yaml_output_type: FOLDER_PER_CHART_FILE_PER_RESOURCE is not supported by MXNetChart "
-            "(it would skip the release's objects); use FILE_PER_RESOURCE, FILE_PER_CHART or FILE_PER_APP"
-        )
-    _CHECKED_APPS[app] = True
 
 
 def _check_option_names(kwargs: Mapping[str, Any]) -> None:
@@ -98,6 +78,7 @@ class MXNetChart(cdk8s.Chart):
         *,
         namespace: str | None = None,
         labels: Mapping[str, str] | None = None,
+        checkov_skips: bool = False,
         **options: Unpack[MXNetKwargs],
     ) -> None:
         # Everything is checked before the first jsii call, so bad input is a clear
@@ -110,7 +91,6 @@ class MXNetChart(cdk8s.Chart):
         if namespace is not None:
             v.check_dns_label("namespace", namespace)
         chart_labels = v.check_str_mapping("labels", labels or {}, keys="label", values="label")
-        _check_output_type(scope)
         try:
             super().__init__(
                 scope, id, namespace=namespace, labels=chart_labels or None, disable_resource_name_hashes=True
@@ -123,12 +103,39 @@ class MXNetChart(cdk8s.Chart):
             raise
         self.options: MXNetOptions = opts
         self.names: c.Names = names
-        self._namespace = namespace
-        self._chart_labels = chart_labels
         self.standalone: Standalone | None = None
         self.scheduler: Scheduler | None = None
         self.servers: ServerPool | None = None
         self.workers: WorkerPool | None = None
+        self.service_account: cdk8s.ApiObject | None = None
+        self.files_config_map: cdk8s.ApiObject | None = None
+        self.headless_service: cdk8s.ApiObject | None = None
+        self.network_policy: cdk8s.ApiObject | None = None
+        self.pod_disruption_budget: cdk8s.ApiObject | None = None
+        self.pod_group: cdk8s.ApiObject | None = None
+        self.job_set: cdk8s.ApiObject | None = None
+        self._build()
+        if checkov_skips:
+            self.node.add_validation(_CheckovSkips(self))
+
+    def _build(self) -> None:
+        """Creates every object of the release, in output order.
+
+        cdk8s emits a chart's objects in construct-tree order (then by dependencies), so
+        objects are created in the order they should be applied: the ServiceAccount and the
+        PodGroup before any pod exists, workloads before the objects that only refer to them.
+        """
+        opts, names = self.options, self.names
+        if opts.service_account:
+            self.service_account = api_object(self, "ServiceAccount", r.service_account(names))
+        if opts.gang_scheduler is not None:
+            # Created here for its place in the output; its body sums the pods below.
+            group = _batch.pod_group(names, opts, [])
+            self.pod_group = cdk8s.ApiObject(
+                self, "PodGroup", api_version=group["apiVersion"], kind=group["kind"], metadata=group["metadata"]
+            )
+        if isinstance(opts.code, LocalFiles):
+            self.files_config_map = api_object(self, "FilesConfigMap", r.files_config_map(names, opts.code))
         role_args: dict[str, Any] = {"names": names, "options": opts}
         if opts.mode == "standalone":
             self.standalone = self.standalone_class(self, "standalone", **role_args)
@@ -136,6 +143,23 @@ class MXNetChart(cdk8s.Chart):
             self.scheduler = self.scheduler_class(self, "scheduler", **role_args)
             self.servers = self.server_pool_class(self, "servers", **role_args)
             self.workers = self.worker_pool_class(self, "workers", **role_args)
+        docs: list[dict[str, Any]] = []
+        for role in self.roles:
+            docs += role._build()
+        if opts.mode == "distributed":
+            self.headless_service = api_object(self, "HeadlessService", r.headless_service(names, opts))
+            if opts.lifecycle == "jobset":
+                job_set = _batch.job_set(names, opts, [role.replicated_job() for role in self.roles])
+                self.job_set = api_object(self, "JobSet", job_set)
+                docs.append(job_set)
+                for role in self.roles:
+                    role.node.default_child = self.job_set
+        if opts.network_policy.enabled:
+            self.network_policy = api_object(self, "NetworkPolicy", r.network_policy(names, opts))
+        if opts.mode == "distributed" and opts.pod_disruption_budget:
+            self.pod_disruption_budget = api_object(self, "PodDisruptionBudget", r.disruption_budget(names, opts))
+        if self.pod_group is not None:
+            set_body(self.pod_group, _batch.pod_group(names, opts, docs))
 
     @classmethod
     def from_helm_values(cls, scope: Construct, id: str, values: Mapping[str, Any], **chart_kwargs: Any) -> MXNetChart:
@@ -167,40 +191,34 @@ class MXNetChart(cdk8s.Chart):
         found = [self.standalone, self.scheduler, self.servers, self.workers]
         return [role for role in found if role is not None]
 
-    def manifests(self) -> list[dict[str, Any]]:
-        """Every object this release emits, as YAML-shaped dicts, in output order.
+    def api_objects_of_release(self) -> list[cdk8s.ApiObject]:
+        """Every ``ApiObject`` this release created (not ones other code added), in tree order."""
+        return [obj for obj in self._own_objects() if obj is not None]
 
-        Objects that other code adds to the chart as cdk8s ``ApiObject`` children are not
-        included here; :meth:`to_json` appends them.
-        """
-        opts, names = self.options, self.names
-        docs: list[dict[str, Any]] = []
-        if opts.service_account:
-            docs.append(r.service_account(names))
-        if isinstance(opts.code, LocalFiles):
-            docs.append(r.files_config_map(names, opts.code))
+    def _own_objects(self) -> list[cdk8s.ApiObject | None]:
+        out: list[cdk8s.ApiObject | None] = [self.service_account, self.pod_group, self.files_config_map]
         for role in self.roles:
-            docs += role.manifests()
-        if opts.mode == "distributed":
-            docs.append(r.headless_service(names, opts))
-            if opts.lifecycle == "jobset":
-                docs.append(_batch.job_set(names, opts, [role.replicated_job() for role in self.roles]))
-        if opts.network_policy.enabled:
-            docs.append(r.network_policy(names, opts))
-        if opts.mode == "distributed" and opts.pod_disruption_budget:
-            docs.append(r.disruption_budget(names, opts))
-        if opts.gang_scheduler is not None:
-            # Before the workloads, so the group exists when the first pod is created.
-            docs.insert(1 if opts.service_account else 0, _batch.pod_group(names, opts, docs))
-        for doc in docs:
-            meta = doc["metadata"]
-            if self._chart_labels:
-                meta["labels"] = dict(sorted({**self._chart_labels, **meta.get("labels", {})}.items()))
-            if self._namespace:
-                meta["namespace"] = self._namespace
-            r.add_checkov_skips(doc, opts, namespaced=self._namespace is not None)
-        return docs
+            out += [role.deployment, role.stateful_set, role.job]
+            if isinstance(role, Scheduler):
+                out.append(role.service)
+            out.append(role.persistent_volume_claim)
+        out += [self.headless_service, self.job_set, self.network_policy, self.pod_disruption_budget]
+        return out
 
-    def to_json(self) -> list[Any]:
-        """All documents of the chart: this release's objects, then any ``ApiObject`` children."""
-        return [*self.manifests(), *super().to_json()]
+
+@jsii.implements(IValidation)
+class _CheckovSkips:
+    """Writes the opt-in checkov suppressions when the app is synthesized.
+
+    cdk8s validates every construct before it renders any object, so this runs after
+    every hook and JSON patch is in place and reads each object's final JSON.
+    """
+
+    def __init__(self, chart: MXNetChart) -> None:
+        self._chart = chart
+
+    def validate(self) -> list[str]:
+        for obj in self._chart.api_objects_of_release():
+            for key, value in _checkov.annotations(obj.to_json()).items():
+                obj.metadata.add_annotation(key, value)
+        return []

@@ -1,17 +1,29 @@
 """The role constructs: ``Standalone``, ``Scheduler``, ``ServerPool`` and ``WorkerPool``.
 
-Each is a ``constructs.Construct`` that owns the Kubernetes objects of one role. They make
-no decisions of their own: names, labels and env come from :mod:`mxnet_construct.contract`
-and the pod template from one shared builder.
+Each is a ``constructs.Construct`` that owns the Kubernetes objects of one role as real
+``cdk8s.ApiObject`` children, like a cdk8s-plus construct owns its L1 object:
+
+* ``Resource``: the workload (Deployment, StatefulSet or Job), so
+  ``cdk8s.ApiObject.of(role)`` returns it. Under ``lifecycle="jobset"`` the role's pods run
+  in the chart's JobSet, and ``ApiObject.of(role)`` returns that;
+* ``Service`` (scheduler): the scheduler Service;
+* ``PersistentVolumeClaim`` (scheduler, standalone): the data claim when persistence is on.
+
+Construct ids are public API: renaming one renames the construct path.
+
+Roles are also cdk8s-plus pod selectors and network-policy peers, so
+``kplus.NetworkPolicy(scope, "np", selector=chart.workers)`` and
+``policy.add_ingress_rule(chart.scheduler, ...)`` select exactly this role's pods.
 
 Subclassing: override :meth:`RoleConstruct.pod_template` to change the pod (add a sidecar,
-change resources), or :meth:`RoleConstruct.manifests` to add objects. Both are called when
-the chart is synthesized, so state set in a subclass ``__init__`` after ``super().__init__``
-is visible. Point a chart at your subclass with the ``MXNetChart`` class attributes
-(``worker_pool_class`` and so on)::
+change resources). It is called once, when the chart builds the role's objects, after
+every role's ``__init__`` has run, so state a subclass sets after ``super().__init__`` is
+visible. Objects of your own go in your subclass's ``__init__`` as cdk8s constructs. Point a
+chart at your subclass with the ``MXNetChart`` class attributes (``worker_pool_class`` and
+so on)::
 
     class TracedWorkers(WorkerPool):
-        def pod_template(self) -> dict[str, Any]:
+        def pod_template(self) -> PodTemplateSpec:
             pod = super().pod_template()
             pod["spec"]["containers"].append({"name": "tracer", "image": "tracer:1"})
             return pod
@@ -22,17 +34,24 @@ is visible. Point a chart at your subclass with the ``MXNetChart`` class attribu
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
+import cdk8s
+import cdk8s_plus_27 as kplus
+import jsii
 from constructs import Construct
 
 from . import _batch as b
 from . import _render as r
 from . import contract as c
+from ._tree import api_object
 from .contract import Component, Names
 from .options import MXNetOptions
 
+Doc = dict[str, Any]
 
+
+@jsii.implements(kplus.IPodSelector, kplus.INetworkPolicyPeer)
 class RoleConstruct(Construct):
     """Shared base of the four roles. Not used directly.
 
@@ -50,6 +69,11 @@ class RoleConstruct(Construct):
         super().__init__(scope, id)
         self._names = names
         self._options = options
+        self._deployment: cdk8s.ApiObject | None = None
+        self._stateful_set: cdk8s.ApiObject | None = None
+        self._job: cdk8s.ApiObject | None = None
+        self._claim: cdk8s.ApiObject | None = None
+        self._workload_doc: Doc | None = None
 
     @property
     def names(self) -> Names:
@@ -81,6 +105,42 @@ class RoleConstruct(Construct):
         """The label selector of this role's pods (includes the component)."""
         return c.selector_labels(self._names, self.component)
 
+    @property
+    def deployment(self) -> cdk8s.ApiObject | None:
+        """The role's Deployment (``long-running`` standalone and scheduler), else None."""
+        return self._deployment
+
+    @property
+    def stateful_set(self) -> cdk8s.ApiObject | None:
+        """The role's StatefulSet (``long-running`` servers and workers), else None."""
+        return self._stateful_set
+
+    @property
+    def job(self) -> cdk8s.ApiObject | None:
+        """The role's batch/v1 Job (``lifecycle="job"``), else None."""
+        return self._job
+
+    @property
+    def persistent_volume_claim(self) -> cdk8s.ApiObject | None:
+        """The data claim of a standalone or scheduler pod when persistence is on, else None.
+
+        Servers and workers get one claim per pod from their StatefulSet's claim template.
+        """
+        return self._claim
+
+    # cdk8s-plus interop: the role's own labels, so a policy never selects another role.
+    def to_pod_selector_config(self) -> kplus.PodSelectorConfig:
+        """cdk8s-plus ``IPodSelector``: selects this role's pods by :attr:`selector`."""
+        return kplus.PodSelectorConfig(label_selector=kplus.LabelSelector.of(labels=self.selector))
+
+    def to_network_policy_peer_config(self) -> kplus.NetworkPolicyPeerConfig:
+        """cdk8s-plus ``INetworkPolicyPeer``: this role's pods, in the policy's namespace."""
+        return kplus.NetworkPolicyPeerConfig(pod_selector=self.to_pod_selector_config())
+
+    def to_pod_selector(self) -> kplus.IPodSelector | None:
+        """cdk8s-plus ``INetworkPolicyPeer``: the role is its own pod selector."""
+        return cast(kplus.IPodSelector, self)
+
     def pod_template(self) -> dict[str, Any]:
         """Hook: the pod template (``{"metadata": ..., "spec": ...}``) of this role.
 
@@ -94,30 +154,44 @@ class RoleConstruct(Construct):
     def _uses_claim_template(self) -> bool:
         return False
 
-    def manifests(self) -> list[dict[str, Any]]:
-        """Hook: every Kubernetes object of this role, in output order."""
-        raise NotImplementedError
-
-    def workloads(self) -> list[dict[str, Any]]:
-        """The object that runs this role's pods, per ``lifecycle``.
-
-        ``long-running``: a Deployment or StatefulSet; ``job``: a batch/v1 Job;
-        ``jobset``: nothing, because the chart's single JobSet runs every role (see
-        :meth:`replicated_job`).
-        """
-        lifecycle = self._options.lifecycle
-        if lifecycle == "jobset":
-            return []
-        if lifecycle == "job":
-            return [b.job(self._names, self._options, self.component, self.pod_template())]
-        return [self._long_running_workload(self.pod_template())]
-
-    def _long_running_workload(self, template: dict[str, Any]) -> dict[str, Any]:
-        return r.deployment(self._names, self._options, self.component, template)
-
     def replicated_job(self) -> dict[str, Any]:
         """Hook: this role's entry in the JobSet's ``replicatedJobs`` (``jobset`` lifecycle)."""
         return b.replicated_job(self._names, self._options, self.component, self.pod_template())
+
+    def _long_running_workload(self, template: Doc) -> Doc:
+        return r.deployment(self._names, self._options, self.component, template)
+
+    def _build(self) -> list[Doc]:
+        """Creates this role's ApiObjects (called once by the chart); returns their documents.
+
+        The workload comes first: it is the construct's default child.
+        """
+        lifecycle = self._options.lifecycle
+        docs: list[Doc] = []
+        if lifecycle == "job":
+            doc = b.job(self._names, self._options, self.component, self.pod_template())
+            self._job = api_object(self, "Resource", doc)
+            docs.append(doc)
+        elif lifecycle == "long-running":
+            doc = self._long_running_workload(self.pod_template())
+            obj = api_object(self, "Resource", doc)
+            if doc["kind"] == "StatefulSet":
+                self._stateful_set = obj
+            else:
+                self._deployment = obj
+            docs.append(doc)
+        docs += self._build_extras()
+        return docs
+
+    def _build_extras(self) -> list[Doc]:
+        return []
+
+    def _build_claim(self) -> list[Doc]:
+        if not self._options.persistence.enabled:
+            return []
+        doc = r.claim(self._names, self._options, self.component)
+        self._claim = api_object(self, "PersistentVolumeClaim", doc)
+        return [doc]
 
 
 class Standalone(RoleConstruct):
@@ -126,11 +200,8 @@ class Standalone(RoleConstruct):
 
     component: ClassVar[Component] = "standalone"
 
-    def manifests(self) -> list[dict[str, Any]]:
-        docs = self.workloads()
-        if self._options.persistence.enabled:
-            docs.append(r.claim(self._names, self._options, self.component))
-        return docs
+    def _build_extras(self) -> list[Doc]:
+        return self._build_claim()
 
 
 class Scheduler(RoleConstruct):
@@ -144,6 +215,10 @@ class Scheduler(RoleConstruct):
 
     component: ClassVar[Component] = "scheduler"
 
+    def __init__(self, scope: Construct, id: str, *, names: Names, options: MXNetOptions) -> None:
+        super().__init__(scope, id, names=names, options=options)
+        self._service: cdk8s.ApiObject | None = None
+
     @property
     def service_name(self) -> str:
         """DNS name of the scheduler Service (``DMLC_PS_ROOT_URI``)."""
@@ -154,11 +229,16 @@ class Scheduler(RoleConstruct):
         """Service port, targetPort, container port and ``DMLC_PS_ROOT_PORT``."""
         return self._options.scheduler_port
 
-    def manifests(self) -> list[dict[str, Any]]:
-        docs = [*self.workloads(), r.scheduler_service(self._names, self._options)]
-        if self._options.persistence.enabled:
-            docs.append(r.claim(self._names, self._options, self.component))
-        return docs
+    @property
+    def service(self) -> cdk8s.ApiObject:
+        """The scheduler Service (construct id ``Service``)."""
+        assert self._service is not None, "the chart builds the scheduler's objects"
+        return self._service
+
+    def _build_extras(self) -> list[Doc]:
+        doc = r.scheduler_service(self._names, self._options)
+        self._service = api_object(self, "Service", doc)
+        return [doc, *self._build_claim()]
 
 
 class _Pool(RoleConstruct):
@@ -171,11 +251,8 @@ class _Pool(RoleConstruct):
     def _uses_claim_template(self) -> bool:
         return True
 
-    def _long_running_workload(self, template: dict[str, Any]) -> dict[str, Any]:
+    def _long_running_workload(self, template: Doc) -> Doc:
         return r.stateful_set(self._names, self._options, self.component, template)
-
-    def manifests(self) -> list[dict[str, Any]]:
-        return self.workloads()
 
 
 class ServerPool(_Pool):

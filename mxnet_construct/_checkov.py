@@ -18,7 +18,15 @@ from typing import Any
 # The kinds checkov scans as workloads (CKV_K8S_8..43 look at their pod templates).
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "Job", "CronJob", "Pod", "DaemonSet", "ReplicaSet"})
 # The kinds CKV_K8S_21 ("The default namespace should not be used") looks at.
-NAMESPACED_KINDS = WORKLOAD_KINDS | {"Service", "Secret", "ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Ingress"}
+NAMESPACED_KINDS = WORKLOAD_KINDS | {
+    "Service",
+    "Secret",
+    "ServiceAccount",
+    "Role",
+    "RoleBinding",
+    "ConfigMap",
+    "Ingress",
+}
 # The containers the library writes; suppressions never cover anyone else's.
 OWN_CONTAINERS = frozenset({"mxnet", "git-clone-repository", "volume-permissions"})
 _RESOURCE_CHECKS = {
@@ -84,7 +92,9 @@ def _workload_findings(pod: Mapping[str, Any]) -> dict[str, str]:
         out["CKV_K8S_15"] = f"tag-pinned image pulled IfNotPresent on {_names(pulled_once)}: images are gigabytes"
     writable = [c for c in everything if not (c.get("securityContext") or {}).get("readOnlyRootFilesystem")]
     if _ours(writable):
-        out["CKV_K8S_22"] = f"writable root filesystem on {_names(writable)}: MXNet and scripts write under HOME and /tmp"
+        out["CKV_K8S_22"] = (
+            f"writable root filesystem on {_names(writable)}: MXNet and scripts write under HOME and /tmp"
+        )
     low_uid = [c for c in everything if (uid := _run_as_user(pod, c)) is None or uid < 10000]
     if _ours(low_uid):
         out["CKV_K8S_40"] = f"runAsUser below 10000 on {_names(low_uid)}: the Bitnami images' user is 1001"
@@ -111,7 +121,7 @@ def skips(doc: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def annotations(doc: Mapping[str, Any]) -> dict[str, str]:
+def skip_annotations(doc: Mapping[str, Any]) -> dict[str, str]:
     """``checkov.io/skip<N>`` annotations for :func:`skips`, numbered in check-id order."""
     found = sorted(skips(doc).items(), key=lambda item: int(item[0].rsplit("_", 1)[1]))
     return {f"checkov.io/skip{i}": f"{check}={reason}" for i, (check, reason) in enumerate(found, start=1)}

@@ -15,8 +15,8 @@ from . import _batch, _checkov
 from . import _render as r
 from . import _validate as v
 from . import contract as c
-from .options import LocalFiles, MXNetKwargs, MXNetOptions
 from ._tree import api_object, set_body
+from .options import LocalFiles, MXNetKwargs, MXNetOptions
 from .roles import RoleConstruct, Scheduler, ServerPool, Standalone, WorkerPool
 
 _OPTION_NAMES = tuple(MXNetOptions.__dataclass_fields__)
@@ -219,6 +219,6 @@ class _CheckovSkips:
 
     def validate(self) -> list[str]:
         for obj in self._chart.api_objects_of_release():
-            for key, value in _checkov.annotations(obj.to_json()).items():
+            for key, value in _checkov.skip_annotations(obj.to_json()).items():
                 obj.metadata.add_annotation(key, value)
         return []

@@ -7,6 +7,7 @@ from typing import Any
 import cdk8s
 import pytest
 from cdk8s_plus_27 import k8s
+from constructs import Construct
 
 from mxnet_construct import (
     PRODUCTION,
@@ -527,16 +528,13 @@ def test_subclass_changes_the_worker_pod_template_through_the_hook() -> None:
     validate_documents(docs)
 
 
-def test_subclass_can_add_objects_through_manifests() -> None:
+def test_subclass_can_add_objects_as_constructs() -> None:
     class WithConfig(Scheduler):
-        def manifests(self) -> list[dict[str, Any]]:
-            extra = {
-                "apiVersion": "v1",
-                "kind": "ConfigMap",
-                "metadata": {"name": f"{self.name}-notes"},
-                "data": {"port": str(self.port)},
-            }
-            return [*super().manifests(), extra]
+        def __init__(self, scope: Construct, id: str, **kwargs: Any) -> None:
+            super().__init__(scope, id, **kwargs)
+            cdk8s.ApiObject(
+                self, "Notes", api_version="v1", kind="ConfigMap", metadata={"name": f"{self.name}-notes"}
+            ).add_json_patch(cdk8s.JsonPatch.add("/data", {"port": str(self.port)}))
 
     class Chart(MXNetChart):
         scheduler_class = WithConfig
@@ -675,21 +673,3 @@ def test_duplicate_release_in_one_app() -> None:
 def test_scope_must_be_a_construct() -> None:
     with pytest.raises(TypeError, match="scope must be a construct"):
         MXNetChart("app", "x")  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    "output_type",
-    [cdk8s.YamlOutputType.FILE_PER_CHART, cdk8s.YamlOutputType.FILE_PER_APP, cdk8s.YamlOutputType.FILE_PER_RESOURCE],
-)
-def test_output_types_that_ask_the_chart_keep_every_object(output_type: Any, tmp_path: Any) -> None:
-    app = cdk8s.App(outdir=str(tmp_path), yaml_output_type=output_type)
-    MXNetChart(app, "kinds", mode="distributed")
-    app.synth()
-    text = "".join(p.read_text() for p in sorted(tmp_path.rglob("*.yaml")))
-    assert "kind: StatefulSet" in text and "name: kinds-mxnet-worker" in text
-
-
-def test_output_type_that_would_drop_the_objects_is_refused() -> None:
-    app = cdk8s.App(yaml_output_type=cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE)
-    with pytest.raises(ValueError, match="yaml_output_type: FOLDER_PER_CHART_FILE_PER_RESOURCE"):
-        MXNetChart(app, "lost", mode="distributed")

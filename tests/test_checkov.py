@@ -8,9 +8,7 @@ extra. Without that venv these tests fail and say how to create it.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -32,11 +30,14 @@ from mxnet_construct import (
     SecurityContext,
     VolumePermissions,
 )
+from app import DISTRIBUTED_TRAINING_EXAMPLE
 from tests.helpers import ROOT, synth_yaml
 
 CHECKOV = ROOT / ".checkov-venv" / "bin" / "checkov"
 SIZED = {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "100m", "memory": "128Mi"}}
 DIGEST = "sha256:" + "ab" * 32
+# Suppressions never cover a user's container, so the test's own containers pass on merit.
+USER_HARDENED = {"readOnlyRootFilesystem": True, "runAsUser": 10001}
 
 
 def everything(app: cdk8s.App, release: str, **overrides: Any) -> MXNetChart:
@@ -60,7 +61,8 @@ def everything(app: cdk8s.App, release: str, **overrides: Any) -> MXNetChart:
         "sidecars": [
             {
                 "name": "metrics",
-                "image": "docker.io/prom/statsd-exporter:v0.26.0",
+                "image": f"docker.io/prom/statsd-exporter:v0.26.0@{DIGEST}",
+                "securityContext": USER_HARDENED,
                 "ports": [{"containerPort": 9102}],
                 "resources": SIZED,
                 "livenessProbe": {"tcpSocket": {"port": 9102}},
@@ -68,7 +70,13 @@ def everything(app: cdk8s.App, release: str, **overrides: Any) -> MXNetChart:
             }
         ],
         "init_containers": [
-            {"name": "wait", "image": "docker.io/library/busybox:1.36", "command": ["true"], "resources": SIZED}
+            {
+                "name": "wait",
+                "image": f"docker.io/library/busybox:1.36@{DIGEST}",
+                "command": ["true"],
+                "resources": SIZED,
+                "securityContext": USER_HARDENED,
+            }
         ],
         "image": Image(pull_secrets=["regcred"]),
         "service_type": "NodePort",
@@ -79,7 +87,7 @@ def everything(app: cdk8s.App, release: str, **overrides: Any) -> MXNetChart:
         "tolerations": [{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}],
     }
     kwargs.update(overrides)
-    return MXNetChart(app, release, **kwargs)
+    return MXNetChart(app, release, checkov_skips=True, **kwargs)
 
 
 def hardened(app: cdk8s.App) -> MXNetChart:
@@ -87,6 +95,7 @@ def hardened(app: cdk8s.App) -> MXNetChart:
     return MXNetChart(
         app,
         "hardened",
+        checkov_skips=True,
         namespace="training",
         mode="distributed",
         code=GitRepository(repository="https://github.com/apache/incubator-mxnet.git"),
@@ -97,9 +106,9 @@ def hardened(app: cdk8s.App) -> MXNetChart:
     )
 
 
-def default_app(outdir: Path) -> None:
-    env = {**os.environ, "CDK8S_OUTDIR": str(outdir)}
-    subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, check=True, capture_output=True)
+def readme_example(app: cdk8s.App) -> MXNetChart:
+    """The default app's release (app.py), with the suppressions asked for."""
+    return MXNetChart(app, "mxnet-example", checkov_skips=True, **DISTRIBUTED_TRAINING_EXAMPLE)
 
 
 @pytest.fixture(scope="module")
@@ -107,16 +116,17 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     if not CHECKOV.exists():
         pytest.fail(f"checkov is not installed at {CHECKOV}: run `make checkov-venv` first", pytrace=False)
     out = tmp_path_factory.mktemp("checkov")
-    default_app(out)
     charts = {
+        "mxnet-example": readme_example,
         "everything": lambda app: everything(app, "everything"),
         "everything-job": lambda app: everything(app, "everything-job", lifecycle="job", gang_scheduler="volcano"),
         "everything-jobset": lambda app: everything(app, "everything-jobset", lifecycle="jobset"),
-        "standalone": lambda app: MXNetChart(app, "standalone"),
+        "standalone": lambda app: MXNetChart(app, "standalone", checkov_skips=True),
         "hardened": hardened,
         "probes-off": lambda app: MXNetChart(
             app,
             "probes-off",
+            checkov_skips=True,
             mode="distributed",
             liveness_probe=Probe(enabled=False),
             readiness_probe=Probe(enabled=False),
@@ -187,6 +197,13 @@ def test_suppressions_are_written_only_where_they_apply(scanned: dict[str, Any])
     # Probes are suppressed only when switched off.
     assert ("probes-off.k8s.yaml", "CKV_K8S_8") in ids
     assert ("mxnet-example.k8s.yaml", "CKV_K8S_8") not in ids
+
+
+def test_without_opting_in_nothing_is_suppressed(scanned: dict[str, Any]) -> None:
+    # dist/ is what app.py writes, without asking for suppressions: checkov reports the
+    # chart's deliberate defaults there, and nothing hides them.
+    for doc in yaml.safe_load_all((ROOT / "dist" / "mxnet-example.k8s.yaml").read_text()):
+        assert not any(key.startswith("checkov.io/") for key in doc["metadata"].get("annotations", {}))
 
 
 def test_suppression_annotations_parse_as_checkov_expects(scanned: dict[str, Any]) -> None:

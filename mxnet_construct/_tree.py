@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import cdk8s
+import jsii
 from constructs import Construct
 
 HEADER = ("apiVersion", "kind", "metadata")
@@ -32,13 +33,18 @@ HEADER = ("apiVersion", "kind", "metadata")
 
 def api_object(scope: Construct, id: str, doc: Mapping[str, Any]) -> cdk8s.ApiObject:
     """A cdk8s ``ApiObject`` child ``id`` of ``scope`` that synthesizes to ``doc``."""
-    obj = cdk8s.ApiObject(scope, id, api_version=doc["apiVersion"], kind=doc["kind"], metadata=dict(doc["metadata"]))
+    obj = cdk8s.ApiObject.__new__(cdk8s.ApiObject)
+    # What the generated ``ApiObject.__init__`` sends, minus its runtime type checks: the
+    # document was validated and built by this package, and the checks cost more per
+    # release than the Node round trip itself (benchmarks/, docs/performance.md).
+    props = {"apiVersion": doc["apiVersion"], "kind": doc["kind"], "metadata": doc["metadata"]}
+    jsii.create(cdk8s.ApiObject, obj, [scope, id, props])
     set_body(obj, doc)
     return obj
 
 
 def set_body(obj: cdk8s.ApiObject, doc: Mapping[str, Any]) -> None:
     """Adds every top-level field of ``doc`` but the header to ``obj``, in ``doc``'s order."""
-    ops = [cdk8s.JsonPatch.add(f"/{key}", value) for key, value in doc.items() if key not in HEADER]
+    ops = [jsii.sinvoke(cdk8s.JsonPatch, "add", [f"/{key}", value]) for key, value in doc.items() if key not in HEADER]
     if ops:
-        obj.add_json_patch(*ops)
+        jsii.invoke(obj, "addJsonPatch", ops)

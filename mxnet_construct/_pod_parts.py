@@ -50,8 +50,10 @@ _SCALARS = frozenset({"str", "bool", "int32", "int64", "float", "quantity", "int
 
 
 @functools.cache
-def fields(type_name: str) -> dict[str, tuple[str, bool]]:
+def fields(type_name: str) -> Mapping[str, tuple[str, bool]]:
     """Fields of a schema type: JSON name -> (spec, required). See ``k8s_types.FIELDS``.
+
+    The result is cached and shared: read it, don't change it.
 
     Raises:
         KeyError: ``type_name`` is not a type of the table.

@@ -17,7 +17,6 @@ module (and :mod:`mxnet_construct.options`, which uses it) stays cheap to import
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 import re
@@ -143,6 +142,8 @@ def _wrong_type(field: str, value: object, expected: str) -> NoReturn:
 
 
 def _suggestion(key: str, known: Sequence[str]) -> str | None:
+    import difflib  # only on the error path; it costs an import at startup otherwise
+
     camel = re.sub(r"_+([a-zA-Z0-9])", lambda m: m.group(1).upper(), key)
     by_lower = {name.lower(): name for name in known}
     for guess in (camel, camel.lower(), key.lower()):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from . import _pod_parts
 from . import contract as c
 from .contract import Component, Names
 from .options import ExistingConfigMap, GitRepository, LocalFiles, MXNetOptions, Resources
@@ -192,7 +193,7 @@ def init_containers(options: MXNetOptions, component: Component) -> list[Doc]:
         if role_resources:
             clone["resources"] = role_resources
         out.append(clone)
-    out += [_restricted(options, dict(ic)) for ic in options.init_containers]
+    out += [_restricted(options, _pod_parts.as_dict(ic)) for ic in options.init_containers]
     return out
 
 
@@ -226,7 +227,7 @@ def pod_template(names: Names, options: MXNetOptions, component: Component, *, c
         "automountServiceAccountToken": False,
         "containers": [
             main_container(names, options, component, mounts),
-            *(_restricted(options, dict(s)) for s in options.sidecars),
+            *(_restricted(options, _pod_parts.as_dict(s)) for s in options.sidecars),
         ],
         "securityContext": options.security_context.pod_json(),
     }

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeAlias, TypedDict
 
+from . import _pod_parts
 from . import _validate as v
+from ._pod_parts import ContainerSpec
 
 Mode: TypeAlias = Literal["standalone", "distributed"]
 Lifecycle: TypeAlias = Literal["long-running", "job", "jobset"]
@@ -642,19 +644,26 @@ def _check_affinity(field_name: str, value: object) -> None:
     v.check_json(field_name, aff)
 
 
-def _check_containers(field_name: str, value: object) -> None:
+def _check_containers(field_name: str, value: object) -> tuple[dict[str, Any], ...]:
+    """Checks sidecars or init containers and returns them as plain Kubernetes JSON dicts.
+
+    Each item is a dict in the Kubernetes spelling or a ``cdk8s_plus_27.k8s.Container``;
+    every key and value is checked against the Kubernetes 1.27 Container schema, so a
+    misspelt field fails here with a suggestion instead of reaching the YAML.
+    """
     names: set[str] = set()
+    out = []
     for i, item in enumerate(v.check_list(field_name, value)):
-        spec = v.check_mapping(f"{field_name}[{i}]", item)
-        name = v.check_dns_label(f"{field_name}[{i}].name", spec.get("name"))
+        where = f"{field_name}[{i}]"
+        spec = _pod_parts.check(item, "Container", where)
+        name = v.check_dns_label(f"{where}.name", spec["name"])
         if name in names:
-            v.fail(f"{field_name}[{i}].name", name, "container names must be unique")
+            v.fail(f"{where}.name", name, "container names must be unique")
         names.add(name)
-        v.check_str(f"{field_name}[{i}].image", spec.get("image"), allow_empty=False)
-        unknown = sorted(set(spec) - CONTAINER_FIELDS)
-        if unknown:
-            v.fail(f"{field_name}[{i}]", unknown, "these are not Kubernetes container fields")
-        v.check_json(f"{field_name}[{i}]", spec)
+        # Kubernetes leaves image optional for higher-level controllers; a pod needs one.
+        v.check_str(f"{where}.image", spec.get("image"), allow_empty=False)
+        out.append(spec)
+    return tuple(out)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -773,9 +782,11 @@ class MXNetOptions:
         liveness_probe: Chart: ``livenessProbe.*``.
         readiness_probe: Chart: ``readinessProbe.*`` (timeout default 1 s).
         persistence: Chart: ``persistence.*``.
-        sidecars: Extra containers in every pod (Kubernetes container YAML).
+        sidecars: Extra containers in every pod: ``cdk8s_plus_27.k8s.Container`` structs or
+            dicts in the Kubernetes spelling, checked against the Kubernetes 1.27 schema.
             Chart: ``sidecars``.
-        init_containers: Extra init containers in every pod. Chart: ``initContainers``.
+        init_containers: Extra init containers in every pod, as ``sidecars``. Chart:
+            ``initContainers``.
         scheduler, server, worker: Per-role overrides.
         lifecycle: ``long-running`` (Deployment and StatefulSets, like the chart), ``job``
             (batch/v1 Jobs that complete) or ``jobset`` (one JobSet that restarts as a
@@ -822,8 +833,8 @@ class MXNetOptions:
     liveness_probe: Probe = field(default_factory=Probe)
     readiness_probe: Probe = field(default_factory=lambda: Probe(timeout_seconds=1))
     persistence: Persistence = field(default_factory=Persistence)
-    sidecars: Sequence[Mapping[str, Any]] = ()
-    init_containers: Sequence[Mapping[str, Any]] = ()
+    sidecars: Sequence[ContainerSpec] = ()
+    init_containers: Sequence[ContainerSpec] = ()
     scheduler: RoleOptions = field(default_factory=RoleOptions)
     server: RoleOptions = field(default_factory=RoleOptions)
     worker: RoleOptions = field(default_factory=RoleOptions)
@@ -890,8 +901,8 @@ class MXNetOptions:
                 "Kubernetes requires 1 for liveness probes",
             )
         v.check_type("persistence", self.persistence, Persistence, "a Persistence")
-        _check_containers("sidecars", self.sidecars)
-        _check_containers("init_containers", self.init_containers)
+        object.__setattr__(self, "sidecars", _check_containers("sidecars", self.sidecars))
+        object.__setattr__(self, "init_containers", _check_containers("init_containers", self.init_containers))
         for role in ("scheduler", "server", "worker"):
             v.check_type(role, getattr(self, role), RoleOptions, "a RoleOptions")
             getattr(self, role).validate(role)
@@ -997,8 +1008,8 @@ class MXNetKwargs(TypedDict, total=False):
     liveness_probe: Probe
     readiness_probe: Probe
     persistence: Persistence
-    sidecars: Sequence[Mapping[str, Any]]
-    init_containers: Sequence[Mapping[str, Any]]
+    sidecars: Sequence[ContainerSpec]
+    init_containers: Sequence[ContainerSpec]
     scheduler: RoleOptions
     server: RoleOptions
     worker: RoleOptions

@@ -38,10 +38,12 @@ from .options import (
 
 if TYPE_CHECKING:
     from .chart import MXNetChart
+    from .k8s_types import PodTemplateSpec
     from .roles import RoleConstruct, Scheduler, ServerPool, Standalone, WorkerPool
 
 _LAZY = {
     "MXNetChart": "chart",
+    "PodTemplateSpec": "k8s_types",
     "RoleConstruct": "roles",
     "Scheduler": "roles",
     "ServerPool": "roles",
@@ -62,6 +64,7 @@ __all__ = [
     "MXNetOptions",
     "NetworkPolicyOptions",
     "Persistence",
+    "PodTemplateSpec",
     "Probe",
     "Resources",
     "RoleConstruct",

@@ -42,10 +42,12 @@ import jsii
 from constructs import Construct
 
 from . import _batch as b
+from . import _pod_parts
 from . import _render as r
 from . import contract as c
 from ._tree import api_object
 from .contract import Component, Names
+from .k8s_types import PodTemplateSpec
 from .options import MXNetOptions
 
 Doc = dict[str, Any]
@@ -141,14 +143,23 @@ class RoleConstruct(Construct):
         """cdk8s-plus ``INetworkPolicyPeer``: the role is its own pod selector."""
         return cast(kplus.IPodSelector, self)
 
-    def pod_template(self) -> dict[str, Any]:
+    def pod_template(self) -> PodTemplateSpec:
         """Hook: the pod template (``{"metadata": ..., "spec": ...}``) of this role.
 
-        Override it and edit what ``super().pod_template()`` returns. Keys use the
-        Kubernetes YAML spelling (``volumeMounts``, not ``volume_mounts``). The result is
-        a fresh dict on every call, so editing it in place is safe.
+        Override it and edit what ``super().pod_template()`` returns. It is typed with the
+        Kubernetes TypedDicts of :mod:`mxnet_construct.k8s_types`, in the YAML spelling, so
+        mypy flags ``volume_mounts`` or ``priorityClassName: 5``. Typed
+        ``cdk8s_plus_27.k8s`` structs (``k8s.Container(...)``) may be put in too. What the
+        hook returns is checked (a misspelt key is a ``ValueError`` naming it) and converted
+        to plain JSON before it is used. The result is a fresh dict on every call, so
+        editing it in place is safe.
         """
-        return r.pod_template(self._names, self._options, self.component, claim_template=self._uses_claim_template)
+        template = r.pod_template(self._names, self._options, self.component, claim_template=self._uses_claim_template)
+        return cast(PodTemplateSpec, template)
+
+    def _checked_pod_template(self) -> Doc:
+        """The hook's result, checked and converted to plain JSON (structs, Quantity...)."""
+        return _pod_parts.check(self.pod_template(), "PodTemplateSpec", f"{type(self).__name__}.pod_template()")
 
     @property
     def _uses_claim_template(self) -> bool:
@@ -156,7 +167,7 @@ class RoleConstruct(Construct):
 
     def replicated_job(self) -> dict[str, Any]:
         """Hook: this role's entry in the JobSet's ``replicatedJobs`` (``jobset`` lifecycle)."""
-        return b.replicated_job(self._names, self._options, self.component, self.pod_template())
+        return b.replicated_job(self._names, self._options, self.component, self._checked_pod_template())
 
     def _long_running_workload(self, template: Doc) -> Doc:
         return r.deployment(self._names, self._options, self.component, template)
@@ -169,11 +180,11 @@ class RoleConstruct(Construct):
         lifecycle = self._options.lifecycle
         docs: list[Doc] = []
         if lifecycle == "job":
-            doc = b.job(self._names, self._options, self.component, self.pod_template())
+            doc = b.job(self._names, self._options, self.component, self._checked_pod_template())
             self._job = api_object(self, "Resource", doc)
             docs.append(doc)
         elif lifecycle == "long-running":
-            doc = self._long_running_workload(self.pod_template())
+            doc = self._long_running_workload(self._checked_pod_template())
             obj = api_object(self, "Resource", doc)
             if doc["kind"] == "StatefulSet":
                 self._stateful_set = obj

@@ -19,6 +19,7 @@ from mxnet_construct import (
     LocalFiles,
     MXNetChart,
     Persistence,
+    PodTemplateSpec,
     Probe,
     Resources,
     RoleOptions,
@@ -505,7 +506,7 @@ def test_objects_added_to_the_chart_are_kept() -> None:
 
 
 class TracedWorkers(WorkerPool):
-    def pod_template(self) -> dict[str, Any]:
+    def pod_template(self) -> PodTemplateSpec:
         pod = super().pod_template()
         pod["spec"]["containers"].append({"name": "tracer", "image": "tracer:1"})
         pod["spec"]["containers"][0]["resources"] = {"limits": {"cpu": "3"}}

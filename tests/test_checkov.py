@@ -17,6 +17,7 @@ import cdk8s
 import pytest
 import yaml
 
+from app import DISTRIBUTED_TRAINING_EXAMPLE
 from mxnet_construct import (
     Entrypoint,
     EnvVar,
@@ -30,7 +31,6 @@ from mxnet_construct import (
     SecurityContext,
     VolumePermissions,
 )
-from app import DISTRIBUTED_TRAINING_EXAMPLE
 from tests.helpers import ROOT, synth_yaml
 
 CHECKOV = ROOT / ".checkov-venv" / "bin" / "checkov"

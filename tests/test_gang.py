@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from mxnet_construct import Entrypoint, MXNetChart, Resources, RoleOptions, ServerPool
+from mxnet_construct import Entrypoint, MXNetChart, PodTemplateSpec, Resources, RoleOptions, ServerPool
 from mxnet_construct._batch import format_quantity, parse_quantity
 from tests.helpers import ROOT, find, make_chart, synth, synth_yaml, validate_documents
 
@@ -150,7 +150,7 @@ def test_min_resources_take_the_larger_of_init_and_app_containers() -> None:
 
 def test_min_resources_follow_subclass_hooks() -> None:
     class Bigger(ServerPool):
-        def pod_template(self) -> dict[str, Any]:
+        def pod_template(self) -> PodTemplateSpec:
             pod = super().pod_template()
             pod["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "4"}}
             return pod

@@ -13,6 +13,7 @@ from mxnet_construct import (
     LocalFiles,
     MXNetChart,
     Persistence,
+    PodTemplateSpec,
     Resources,
     RoleOptions,
     WorkerPool,
@@ -184,7 +185,7 @@ def test_job_names_are_not_held_to_the_statefulset_limit() -> None:
 
 def test_subclass_hooks_reach_the_jobs() -> None:
     class Tagged(WorkerPool):
-        def pod_template(self) -> dict[str, Any]:
+        def pod_template(self) -> PodTemplateSpec:
             pod = super().pod_template()
             pod["metadata"]["labels"]["team"] = "vision"
             return pod

@@ -542,11 +542,6 @@ def test_mypy_checks_typed_sidecars(mypy_results: dict[str, list[str]]) -> None:
     assert_flags_exactly_the_bad_lines(mypy_results["sidecars"], SIDECARS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="until roles.py annotates RoleConstruct.pod_template() -> k8s_types.PodTemplateSpec (the lead's change);"
-    " this then passes, and strict xfail makes that a failure so the marker gets removed",
-)
 def test_mypy_catches_typos_in_a_worker_pool_override(mypy_results: dict[str, list[str]]) -> None:
     assert mypy_results["pool_good"] == []
     assert_flags_exactly_the_bad_lines(mypy_results["pool_bad"], POOL_HEADER + BAD_OVERRIDE.format(base="WorkerPool"))

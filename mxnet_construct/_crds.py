@@ -1,60 +1,50 @@
-"""The typed CRD bindings in ``_imports/`` (``cdk8s import`` of ``crds/``), used where cheap.
+"""apiVersion and kind of the custom resources the library writes (JobSet, PodGroup).
 
-Loading a binding starts its jsii assembly in the Node process (measured: ~25-45 ms for a
-PodGroup binding, ~380 ms for the much larger JobSet one), so this module is imported only
-by releases that use gang scheduling or the ``jobset`` lifecycle, and each binding is
-loaded at most once per process.
+The library only needs each CRD's group/version/kind: the bodies are plain dicts, checked
+against the CRD schemas by the tests. So these are constants, not the typed bindings that
+``cdk8s import`` generates. Loading a binding starts its jsii assembly in the Node process
+(about 1.3 s in a cold process for the JobSet one, which is 2.7 MB of generated code), a
+price every ``jobset`` or gang-scheduled release would pay for two strings.
 
-* For both kinds only the group/version/kind is taken from the binding (one jsii call per
-  process); the body is a plain dict, validated against the CRD schema by the tests.
-  Building a PodGroup through the binding's typed structs (``PodGroupSpecMinResources
-  .from_string`` per quantity, then ``PodGroup.manifest``) took four synchronous jsii round
-  trips per release: about 5 ms per release on an idle 2-core machine and 20-30 ms while
-  other processes kept both cores busy, which alone broke the per-release synthesis
-  budget (see docs/performance.md). The output is byte-identical; a test compares it with
-  the typed binding's own ``PodGroup.manifest``.
-* A JobSet holds whole pod templates; typing them as jsii structs would cost several ms
-  per nested struct.
-
-The bindings were generated with a module-name prefix (``mxc_*``) so their jsii assembly
-names differ from those of an application's own ``cdk8s import`` of the same CRDs: jsii
-keeps the first assembly loaded under a name, so a shared name would let one shadow the
-other.
+The constants name the served, stored version of the CRDs in ``crds/``, which are also
+what ``imports/`` is generated from (``make imports``, for applications that want typed
+objects). ``tests/test_crds.py`` reads ``crds/*.yaml`` and fails if the two drift apart,
+for example after a CRD is upgraded to a new version.
 """
 
 from __future__ import annotations
 
-import functools
-from types import ModuleType
-from typing import Literal
+from typing import Final, Literal
 
 Flavour = Literal["volcano", "scheduler-plugins"]
 
+JOB_SET: Final = ("jobset.x-k8s.io/v1alpha2", "JobSet")
+"""``(apiVersion, kind)`` of ``crds/jobset.x-k8s.io_jobsets.yaml``."""
 
-@functools.cache
-def _pod_group_module(flavour: Flavour) -> ModuleType:
-    if flavour == "volcano":
-        from ._imports.mxc_volcano.sh.volcano import scheduling as volcano
-
-        module: ModuleType = volcano
-    else:
-        from ._imports.mxc_scheduler_plugins.io.x_k8s import scheduling as plugins
-
-        module = plugins
-    return module
+POD_GROUPS: Final[dict[Flavour, tuple[str, str]]] = {
+    # crds/scheduling.volcano.sh_podgroups.yaml
+    "volcano": ("scheduling.volcano.sh/v1beta1", "PodGroup"),
+    # crds/scheduling.x-k8s.io_podgroups.yaml
+    "scheduler-plugins": ("scheduling.x-k8s.io/v1alpha1", "PodGroup"),
+}
+"""``(apiVersion, kind)`` of each gang scheduler's PodGroup CRD."""
 
 
-@functools.cache
 def job_set_gvk() -> tuple[str, str]:
-    """``(apiVersion, kind)`` of the JobSet CRD the bindings were generated from."""
-    from ._imports.mxc_jobset.io.x_k8s import jobset
-
-    gvk = jobset.JobSet.GVK
-    return str(gvk.api_version), str(gvk.kind)
+    """``(apiVersion, kind)`` of the JobSet CRD in ``crds/``."""
+    return JOB_SET
 
 
-@functools.cache
 def pod_group_gvk(flavour: Flavour) -> tuple[str, str]:
-    """``(apiVersion, kind)`` of ``flavour``'s PodGroup CRD, from its binding."""
-    gvk = _pod_group_module(flavour).PodGroup.GVK
-    return str(gvk.api_version), str(gvk.kind)
+    """``(apiVersion, kind)`` of ``flavour``'s PodGroup CRD in ``crds/``.
+
+    Raises:
+        ValueError: ``flavour`` is not a gang scheduler this library knows; the options
+            refuse such a value first, so reaching this is a bug in the caller.
+    """
+    try:
+        return POD_GROUPS[flavour]
+    except KeyError:
+        raise ValueError(
+            f"gang_scheduler: {flavour!r} has no PodGroup CRD; expected one of {sorted(POD_GROUPS)}"
+        ) from None

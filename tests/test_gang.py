@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import json
-import os
-import subprocess
-import sys
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +9,7 @@ import pytest
 
 from mxnet_construct import Entrypoint, MXNetChart, PodTemplateSpec, Resources, RoleOptions, ServerPool
 from mxnet_construct._batch import format_quantity, parse_quantity
-from tests.helpers import ROOT, find, make_chart, synth, synth_yaml, validate_documents
+from tests.helpers import find, make_chart, synth, synth_yaml, validate_documents
 
 # Run-to-completion lifecycles need an entrypoint file.
 DIST = {"mode": "distributed", "server_count": 2, "worker_count": 3, "entrypoint": Entrypoint(file="train.py")}
@@ -202,85 +197,3 @@ def test_format_quantity(value: Decimal, text: str) -> None:
 def test_parse_quantity_rejects_garbage() -> None:
     with pytest.raises(ValueError, match="'lots'"):
         parse_quantity("lots")
-
-
-# --- the typed bindings -----------------------------------------------------------------
-
-BINDINGS = {
-    # module in imports/ (repo, for apps) -> (module in mxnet_construct/_imports, class, apiVersion)
-    "imports.sh.volcano.scheduling": (
-        "mxnet_construct._imports.mxc_volcano.sh.volcano.scheduling",
-        "PodGroup",
-        "scheduling.volcano.sh/v1beta1",
-    ),
-    "imports.io.x_k8s.scheduling": (
-        "mxnet_construct._imports.mxc_scheduler_plugins.io.x_k8s.scheduling",
-        "PodGroup",
-        "scheduling.x-k8s.io/v1alpha1",
-    ),
-    "imports.io.x_k8s.jobset": (
-        "mxnet_construct._imports.mxc_jobset.io.x_k8s.jobset",
-        "JobSet",
-        "jobset.x-k8s.io/v1alpha2",
-    ),
-}
-
-
-@pytest.mark.parametrize("module", sorted(BINDINGS))
-def test_generated_bindings_load_and_name_the_crd(module: str) -> None:
-    lib_module, cls, api_version = BINDINGS[module]
-    for name in (module, lib_module):
-        gvk = getattr(importlib.import_module(name), cls).GVK
-        assert (gvk.api_version, gvk.kind) == (api_version, cls)
-
-
-@pytest.mark.parametrize("module", sorted(BINDINGS))
-def test_binding_assemblies_are_present_and_not_ignored(module: str) -> None:
-    lib_module = BINDINGS[module][0]
-    for name in (module, lib_module):
-        package = ROOT / name.replace(".", "/")
-        tarballs = list((package / "_jsii").glob("*.jsii.tgz"))
-        assert len(tarballs) == 1, package
-        ignored = subprocess.run(["git", "check-ignore", "-q", str(tarballs[0])], cwd=ROOT, check=False)
-        assert ignored.returncode == 1, f"{tarballs[0]} is git-ignored"
-
-
-def test_library_bindings_have_their_own_assembly_names() -> None:
-    # An app's own `cdk8s import` of the same CRD must not share a jsii assembly name with ours.
-    repo = {p.name for p in (ROOT / "imports").rglob("*.jsii.tgz")}
-    lib = {p.name for p in (ROOT / "mxnet_construct" / "_imports").rglob("*.jsii.tgz")}
-    assert len(repo) == len(lib) == 3
-    assert not repo & lib
-
-
-def test_podgroup_is_the_typed_bindings_output() -> None:
-    from mxnet_construct._imports.mxc_volcano.sh.volcano import scheduling
-
-    docs = synth(make_chart(**DIST, gang_scheduler="volcano", resources=Resources(requests={"cpu": "1"})))
-    group = find(docs, "PodGroup")
-    typed = scheduling.PodGroup.manifest(
-        metadata={"name": "test-mxnet", "labels": group["metadata"]["labels"]},
-        spec=scheduling.PodGroupSpec(
-            min_member=6, min_resources={"cpu": scheduling.PodGroupSpecMinResources.from_string("6")}
-        ),
-    )
-    assert json.loads(json.dumps(typed)) == group
-
-
-def test_bindings_load_only_when_a_release_needs_them() -> None:
-    script = (
-        "import sys, cdk8s\n"
-        "from mxnet_construct import Entrypoint, MXNetChart\n"
-        "app = cdk8s.App()\n"
-        "MXNetChart(app, 'a', mode='distributed', lifecycle='job', entrypoint=Entrypoint(file='t.py'))\n"
-        "app.synth_yaml()\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('mxnet_construct._imports', 'mxnet_construct._crds'))))\n"
-        "MXNetChart(app, 'b', mode='distributed', gang_scheduler='volcano')\n"
-        "app.synth_yaml()\n"
-        "print(sorted(m for m in sys.modules if m.startswith('mxnet_construct._imports.') and m.count('.') == 5))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=os.environ.copy(), capture_output=True, text=True, check=True
-    ).stdout.splitlines()
-    assert out[0] == "[]"
-    assert out[1] == "['mxnet_construct._imports.mxc_volcano.sh.volcano.scheduling']"

@@ -1,110 +1,43 @@
 """The library as its users get it: a wheel installed into a venv outside this repository.
 
-The wheel and sdist are built once per module (``python -m build`` builds the wheel from
-the sdist, so a file missing from the sdist also goes missing from the wheel). A fresh
-venv outside the repository gets the wheel and mypy; ``tests/consumer_app`` (a team's own
-cdk8s app that subclasses ``WorkerPool``) is copied next to it and run from there, so the
-repository's source tree cannot shadow the installed package.
+The wheel, the sdist and the consumer venv come from ``tests/wheel_env.py``: a fresh venv
+outside the repository gets the wheel and mypy; ``tests/consumer_app`` (a team's own cdk8s
+app that subclasses ``WorkerPool``) is copied next to it and run from there, so the
+repository's source tree cannot shadow the installed package. The pins are checked here
+too: the library declares ranges, ``constraints.txt`` pins the dev environment.
 """
 
 from __future__ import annotations
 
 import email
 import importlib.metadata
-import os
-import shutil
 import subprocess
-import sys
 import tarfile
+import tomllib
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from mxnet_construct import __version__
 from tests.helpers import ROOT, env_of, find, pod_spec, validate_documents
 
-PACKAGE_DIR = ROOT / "mxnet_construct"
-CONSUMER_APP = Path(__file__).parent / "consumer_app"
+pytest.register_assert_rewrite("tests.wheel_env")  # before its import: its asserts explain failures
+from tests.wheel_env import Consumer, Dists, clean_env, package_files_in_repo, run  # noqa: E402
 
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    """The environment a user's shell would have: nothing pointing back into this repo."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CDK8S_OUTDIR")}
-    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    env["CDK8S_CHECK_UPGRADE"] = "false"
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    env.update(extra)
-    return env
-
-
-def _run(cmd: list[str | Path], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [str(c) for c in cmd], cwd=cwd, env=_clean_env(**env), capture_output=True, text=True, timeout=300
-    )
-    assert result.returncode == 0, (
-        f"{' '.join(map(str, cmd))} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
-    )
-    return result
-
-
-def _package_files_in_repo() -> set[str]:
-    return {
-        p.relative_to(ROOT).as_posix()
-        for p in PACKAGE_DIR.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
-    }
-
-
-@dataclass(frozen=True)
-class Dists:
-    wheel: Path
-    sdist: Path
-
-
-@pytest.fixture(scope="module")
-def dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
-    # --outdir keeps the artifacts out of the repository, whose dist/ holds synthesized YAML.
-    out = tmp_path_factory.mktemp("dists")
-    _run([sys.executable, "-m", "build", "--outdir", out, ROOT], cwd=ROOT)
-    wheels, sdists = sorted(out.glob("*.whl")), sorted(out.glob("*.tar.gz"))
-    assert len(wheels) == 1 and len(sdists) == 1, f"expected one wheel and one sdist, got {os.listdir(out)}"
-    return Dists(wheel=wheels[0], sdist=sdists[0])
-
-
-@dataclass(frozen=True)
-class Consumer:
-    python: Path
-    bin_dir: Path
-    venv: Path
-    app_dir: Path
-
-
-@pytest.fixture(scope="module")
-def consumer(dists: Dists, tmp_path_factory: pytest.TempPathFactory) -> Consumer:
-    base = tmp_path_factory.mktemp("consumer")
-    assert not base.resolve().is_relative_to(ROOT), "the consumer must live outside the repository"
-    venv = base / "venv"
-    # The venv gets no pip of its own: this interpreter's pip installs into it with
-    # --python, which saves the ensurepip step. Same mypy as the dev extra, so the pip
-    # cache serves it and the strictness matches `make lint`.
-    _run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=base)
-    python = venv / "bin" / "python"
-    mypy = f"mypy=={importlib.metadata.version('mypy')}"
-    _run([sys.executable, "-m", "pip", "--python", python, "install", "--quiet", dists.wheel, mypy], cwd=base)
-    app_dir = base / "app"
-    shutil.copytree(CONSUMER_APP, app_dir, ignore=shutil.ignore_patterns("__pycache__", ".mypy_cache", "dist"))
-    return Consumer(python=python, bin_dir=venv / "bin", venv=venv, app_dir=app_dir)
+# The wheel, the consumer venv and the helpers that run commands in it.
+pytest_plugins = ["tests.wheel_env"]
 
 
 @pytest.fixture(scope="module")
 def consumer_docs(consumer: Consumer) -> dict[str, list[dict[str, Any]]]:
     out = consumer.app_dir / "dist"
-    _run([consumer.python, "app.py"], cwd=consumer.app_dir, CDK8S_OUTDIR=str(out))
+    run([consumer.python, "app.py"], cwd=consumer.app_dir, CDK8S_OUTDIR=str(out))
     return {p.name: list(yaml.safe_load_all(p.read_text())) for p in sorted(out.glob("*.k8s.yaml"))}
 
 
@@ -114,13 +47,11 @@ def consumer_docs(consumer: Consumer) -> dict[str, list[dict[str, Any]]]:
 def test_wheel_ships_every_file_of_the_package(dists: Dists) -> None:
     with zipfile.ZipFile(dists.wheel) as whl:
         shipped = {n for n in whl.namelist() if n.startswith("mxnet_construct/")}
-    missing = _package_files_in_repo() - shipped
+    missing = package_files_in_repo() - shipped
     assert not missing, f"the wheel lacks files the package has (package-data in pyproject.toml?): {sorted(missing)}"
     assert "mxnet_construct/py.typed" in shipped
-    # CRD bindings load their jsii assembly at import time; without the .tgz they fail.
-    jsii_dirs = {n.rsplit("/", 1)[0] for n in shipped if n.endswith("/_jsii/__init__.py")}
-    for jsii_dir in jsii_dirs:
-        assert any(n.startswith(f"{jsii_dir}/") and n.endswith(".tgz") for n in shipped), f"{jsii_dir} has no assembly"
+    # The CRD bindings live once, in imports/ for apps; the library uses constants instead.
+    assert not [n for n in shipped if "/_jsii/" in n or n.endswith(".tgz")]
 
 
 def test_wheel_metadata_version_dependencies_and_console_script(dists: Dists) -> None:
@@ -135,12 +66,68 @@ def test_wheel_metadata_version_dependencies_and_console_script(dists: Dists) ->
     assert "mxnet-construct = mxnet_construct.cli:main" in entry_points
 
 
+def _pyproject() -> dict[str, Any]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _constraints() -> dict[str, str]:
+    """``constraints.txt`` as {canonical name: pinned version}."""
+    pins: dict[str, str] = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            req = Requirement(line)
+            (spec,) = req.specifier
+            assert spec.operator == "==", f"constraints.txt must pin exactly: {line!r}"
+            pins[canonicalize_name(req.name)] = spec.version
+    return pins
+
+
+def test_library_dependencies_are_ranges_with_an_upper_bound() -> None:
+    for line in _pyproject()["project"]["dependencies"]:
+        req = Requirement(line)
+        operators = {spec.operator for spec in req.specifier}
+        assert operators == {">=", "<"}, f"{line!r}: a library declares a range (>=low,<next major), not {operators}"
+
+
+def test_makefile_min_deps_are_the_lower_bounds() -> None:
+    # `make min-deps` installs MIN_DEPS and synthesizes with them; they must be the bounds.
+    makefile = (ROOT / "Makefile").read_text()
+    (line,) = [ln for ln in makefile.splitlines() if ln.startswith("MIN_DEPS :=")]
+    min_deps = {canonicalize_name(Requirement(r).name): Requirement(r) for r in line.split(":=")[1].split()}
+    lower = {}
+    for entry in _pyproject()["project"]["dependencies"]:
+        req = Requirement(entry)
+        (bound,) = [spec.version for spec in req.specifier if spec.operator == ">="]
+        lower[canonicalize_name(req.name)] = bound
+    assert set(min_deps) == set(lower)
+    for name, req in min_deps.items():
+        (pin,) = req.specifier
+        assert pin.operator == "==" and Version(pin.version) == Version(lower[name]), (name, str(req), lower[name])
+
+
+def test_constraints_pin_every_dependency_within_its_range() -> None:
+    project = _pyproject()["project"]
+    pins = _constraints()
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    for line in wanted:
+        req = Requirement(line)
+        name = canonicalize_name(req.name)
+        assert name in pins, f"constraints.txt does not pin {req.name} (run `make constraints`)"
+        assert req.specifier.contains(pins[name], prereleases=True), f"{req.name}=={pins[name]} is outside {line!r}"
+
+
+def test_dev_environment_matches_the_constraints() -> None:
+    # What `make setup` installed is what constraints.txt says, so the pins are not stale.
+    for name, version in _constraints().items():
+        assert importlib.metadata.version(name) == version, f"{name}: installed != constraints.txt"
+
+
 def test_sdist_holds_the_sources_the_wheel_is_built_from(dists: Dists) -> None:
     root = f"mxnet_construct-{__version__}/"
     with tarfile.open(dists.sdist) as tar:
         names = {n.removeprefix(root) for n in tar.getnames()}
     assert {"pyproject.toml", "README.md", "CHANGELOG.md"} <= names
-    missing = _package_files_in_repo() - names
+    missing = package_files_in_repo() - names
     assert not missing, f"the sdist lacks package files: {sorted(missing)}"
 
 
@@ -153,7 +140,7 @@ def test_changelog_has_an_entry_for_this_version() -> None:
 
 
 def test_installed_package_is_the_wheel_not_the_source_tree(consumer: Consumer) -> None:
-    result = _run(
+    result = run(
         [consumer.python, "-c", "import mxnet_construct as m; print(m.__file__); print(m.__version__)"],
         cwd=consumer.app_dir,
     )
@@ -170,7 +157,7 @@ def test_every_module_imports_from_the_installed_wheel(consumer: Consumer) -> No
     # The bindings sit in namespace packages, which pkgutil.walk_packages would skip.
     modules = sorted(
         p.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
-        for p in _package_files_in_repo()
+        for p in package_files_in_repo()
         if p.endswith(".py") and not p.endswith("__main__.py")
     )
     script = (
@@ -179,7 +166,7 @@ def test_every_module_imports_from_the_installed_wheel(consumer: Consumer) -> No
         "    module = importlib.import_module(name)\n"
         "    print(name, module.__file__)\n"
     )
-    result = _run([consumer.python, "-c", script, *modules], cwd=consumer.app_dir)
+    result = run([consumer.python, "-c", script, *modules], cwd=consumer.app_dir)
     imported = dict(line.split(" ", 1) for line in result.stdout.splitlines())
     assert sorted(imported) == modules
     outside = {name: path for name, path in imported.items() if not Path(path).is_relative_to(consumer.venv)}
@@ -188,8 +175,8 @@ def test_every_module_imports_from_the_installed_wheel(consumer: Consumer) -> No
 
 def test_console_script_runs_from_the_installed_wheel(consumer: Consumer) -> None:
     script = consumer.bin_dir / "mxnet-construct"
-    assert _run([script, "--version"], cwd=consumer.app_dir).stdout.strip() == f"mxnet-construct {__version__}"
-    usage = _run([script, "--help"], cwd=consumer.app_dir).stdout
+    assert run([script, "--version"], cwd=consumer.app_dir).stdout.strip() == f"mxnet-construct {__version__}"
+    usage = run([script, "--help"], cwd=consumer.app_dir).stdout
     for command in ("template", "run-local", "diagram"):
         assert command in usage
 
@@ -225,7 +212,7 @@ def test_consumer_subclass_changes_only_the_workers(consumer_docs: dict[str, lis
 
 
 def test_consumer_app_passes_mypy_strict_against_the_installed_package(consumer: Consumer) -> None:
-    result = _run([consumer.python, "-m", "mypy", "--strict", "--no-incremental", "app.py"], cwd=consumer.app_dir)
+    result = run([consumer.python, "-m", "mypy", "--strict", "--no-incremental", "app.py"], cwd=consumer.app_dir)
     assert "Success" in result.stdout
 
 
@@ -245,7 +232,7 @@ def test_mypy_sees_the_installed_types(consumer: Consumer) -> None:
         result = subprocess.run(
             [str(consumer.python), "-m", "mypy", "--strict", "--no-incremental", misuse.name],
             cwd=consumer.app_dir,
-            env=_clean_env(),
+            env=clean_env(),
             capture_output=True,
             text=True,
             timeout=300,

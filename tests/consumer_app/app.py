@@ -9,21 +9,18 @@ installs the wheel into a fresh venv, synthesizes the app there and type-checks 
 
 from __future__ import annotations
 
-from typing import Any
-
 import cdk8s
 
-from mxnet_construct import MXNetChart, WorkerPool
+from mxnet_construct import MXNetChart, PodTemplateSpec, WorkerPool
+from mxnet_construct.k8s_types import Container, ResourceRequirements
 
 # Workers train; servers only hold parameters. So only the workers get more CPU/memory
 # and the metrics sidecar, which is why this is a WorkerPool subclass and not an option.
-WORKER_RESOURCES: dict[str, dict[str, str]] = {
-    "requests": {"cpu": "3", "memory": "6Gi"},
-    "limits": {"cpu": "3", "memory": "6Gi"},
-}
+def worker_resources() -> ResourceRequirements:
+    return {"requests": {"cpu": "3", "memory": "6Gi"}, "limits": {"cpu": "3", "memory": "6Gi"}}
 
 
-def metrics_sidecar() -> dict[str, Any]:
+def metrics_sidecar() -> Container:
     """A small exporter container that meets the restricted Pod Security profile."""
     return {
         "name": "metrics",
@@ -42,11 +39,11 @@ def metrics_sidecar() -> dict[str, Any]:
 class MeteredWorkers(WorkerPool):
     """Workers with more resources and a metrics sidecar."""
 
-    def pod_template(self) -> dict[str, Any]:
+    def pod_template(self) -> PodTemplateSpec:
         pod = super().pod_template()
-        containers: list[dict[str, Any]] = pod["spec"]["containers"]
+        containers = pod["spec"]["containers"]
         main = next(c for c in containers if c["name"] == "mxnet")
-        main["resources"] = {key: dict(value) for key, value in WORKER_RESOURCES.items()}
+        main["resources"] = worker_resources()
         containers.append(metrics_sidecar())
         return pod
 

@@ -1,0 +1,205 @@
+"""One model of synthesized manifests: documents, workloads expanded into pods, selectors,
+Services and their endpoints, and the ps-lite counts. The runner, the diagram and the gang
+maths all read YAML through this module, so they cannot disagree about what a file runs.
+
+Loading (:func:`parse_documents`, :func:`load_files`): ``yaml.safe_load_all`` with two
+limits, because a manifest is untrusted input: aliases (``*name``, including ``<<: *x``
+merges) are refused, so an alias bomb fails at once instead of growing to gigabytes, and
+nesting deeper than :data:`MAX_DEPTH` is refused instead of ending in ``RecursionError``.
+Errors name the file and the document number. ``kind: List`` documents are flattened.
+
+Workloads become pods as their controllers would make them (:meth:`Manifests.workloads`):
+
+* ``Pod``: itself;
+* ``Deployment``: ``spec.replicas`` (default 1) pods ``<name>-<template hash>-<5>``;
+* ``ReplicaSet``: ``spec.replicas`` pods ``<name>-<5>``;
+* ``DaemonSet``: one pod, as on a one-node cluster;
+* ``StatefulSet``: ``<name>-<ordinal>`` for ordinals ``spec.ordinals.start`` (default 0)
+  onwards; the hostname is the pod name and the subdomain ``spec.serviceName``; each
+  ``volumeClaimTemplates`` entry becomes the claim ``<template>-<pod>``;
+* ``Job``: one pod per completion (``completions`` defaults to ``parallelism``, which
+  defaults to 1); ``completionMode: Indexed`` pods are ``<job>-<index>-<5>`` with hostname
+  ``<job>-<index>``, the completion-index label and annotation and ``JOB_COMPLETION_INDEX``
+  in their env. At most ``min(parallelism, completions)`` run at once (``concurrent``);
+* ``JobSet`` (jobset.x-k8s.io): each ``replicatedJobs`` entry is ``replicas`` Jobs named
+  ``<jobset>-<replicated job>-<job index>``, defaulted as the JobSet webhook does (Indexed
+  completion, ``restartPolicy: OnFailure``, DNS hostnames on, subdomain = the JobSet's
+  name unless ``network.subdomain`` says otherwise), so pod hostnames are
+  ``<jobset>-<replicated job>-<job index>-<pod index>``.
+
+Pod names that a controller would randomise are derived from a hash of the manifest
+instead, so every run of the same file names its pods the same way.
+
+Label selectors (:class:`LabelSelector`) implement ``matchLabels`` and
+``matchExpressions`` with ``In``, ``NotIn`` (true when the key is absent), ``Exists`` and
+``DoesNotExist``. A Service's ``spec.selector`` is a plain map; an absent or empty one
+selects nothing (a Service without a selector has no automatic endpoints).
+
+ps-lite (:meth:`Manifests.ps_lite_problems`): nodes that dial the same scheduler address
+(``DMLC_PS_ROOT_URI`` resolved through the Services and pod DNS names of the file, and
+``DMLC_PS_ROOT_PORT`` mapped to the scheduler's target port) form one job; its
+``DMLC_NUM_SERVER``/``DMLC_NUM_WORKER`` must equal the number of server and worker pods
+running at once, and it needs exactly one scheduler, or ps-lite waits forever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._base import Doc, ManifestError
+from ._load import MAX_DEPTH, load_files, parse_documents, read_text
+from ._pods import (
+    MAIN_CONTAINER,
+    PS_ROLES,
+    WORKLOAD_KINDS,
+    ContainerPort,
+    Pod,
+    Workload,
+    env_of,
+    name_suffix,
+    template_env,
+    workloads_of,
+)
+from ._selectors import LabelSelector, Requirement, map_selects
+from ._services import Endpoint, Service, ServicePort
+
+
+@dataclass(frozen=True)
+class PsLiteProblem:
+    """A ps-lite job that would wait forever; ``workload`` is the one whose env disagrees."""
+
+    workload: Workload
+    message: str
+
+
+@dataclass(frozen=True)
+class Manifests:
+    """Every object of some manifests, with workloads expanded and Services read."""
+
+    documents: tuple[Mapping[str, Any], ...]
+    workloads: tuple[Workload, ...]
+    services: tuple[Service, ...]
+
+    @classmethod
+    def of(cls, docs: Iterable[Doc]) -> Manifests:
+        documents = tuple(docs)
+        workloads = tuple(w for d in documents for w in workloads_of(d))
+        services = tuple(Service.of(d) for d in documents if d.get("kind") == "Service")
+        return cls(documents, workloads, services)
+
+    @classmethod
+    def load(cls, paths: Iterable[str | Path]) -> Manifests:
+        return cls.of(load_files(paths))
+
+    @property
+    def pods(self) -> tuple[Pod, ...]:
+        return tuple(p for w in self.workloads for p in w.pods)
+
+    def workload(self, workload_id: str) -> Workload:
+        for w in self.workloads:
+            if w.id == workload_id:
+                return w
+        raise KeyError(workload_id)
+
+    def of_kind(self, *kinds: str) -> list[Mapping[str, Any]]:
+        return [d for d in self.documents if d.get("kind") in kinds]
+
+    def resolve(self, host: str, namespace: str) -> Service | Pod | None:
+        """What ``host`` names for a client in ``namespace``: a Service or a pod DNS name."""
+        host = host.rstrip(".")
+        for svc in self.services:
+            names = svc.dns_names()[1:] if svc.namespace != namespace else svc.dns_names()
+            if host in names:
+                return svc
+        for pod in self.pods:
+            names = pod.dns_names()
+            if host in (names[1:] if pod.namespace != namespace else names):
+                return pod
+        return None
+
+    def scheduler_of(self, workload: Workload) -> tuple[str, int | str | None]:
+        """The ps-lite job a workload's pods join: (scheduler workload id or address, port)."""
+        env = workload.env
+        uri, port_text = env.get("DMLC_PS_ROOT_URI"), env.get("DMLC_PS_ROOT_PORT")
+        port: int | str | None = int(port_text) if port_text and port_text.isdigit() else port_text
+        if workload.role == "scheduler":
+            return workload.id, port
+        if uri is None:
+            return "<DMLC_PS_ROOT_URI from the cluster>", port
+        target = self.resolve(uri, workload.namespace)
+        if isinstance(target, Pod):
+            return target.workload, port
+        if isinstance(target, Service):
+            for ep in target.endpoints(self.pods):
+                if ep.pod.role == "scheduler" and ep.port.port == port:
+                    return ep.pod.workload, ep.target
+        return uri, port
+
+    def ps_lite_problems(self) -> list[PsLiteProblem]:
+        """Counts that disagree with the pods there are, per ps-lite job (see the module doc)."""
+        jobs: dict[tuple[str, str], list[Workload]] = {}
+        for w in self.workloads:
+            if w.role is not None:
+                key, port = self.scheduler_of(w)
+                jobs.setdefault((key, str(port)), []).append(w)
+        problems: list[PsLiteProblem] = []
+        for members in jobs.values():
+            have = {role: sum(w.concurrent for w in members if w.role == role) for role in PS_ROLES}
+            for w in members:
+                env = w.env
+                for var, role in (("DMLC_NUM_SERVER", "server"), ("DMLC_NUM_WORKER", "worker")):
+                    expected = env.get(var)
+                    if expected is not None and expected != str(have[role]):
+                        problems.append(
+                            PsLiteProblem(
+                                w,
+                                f"{w.name}: {var}={expected} but the file runs {have[role]} {role} pods; the job would hang",
+                            )
+                        )
+            schedulers = [w for w in members if w.role == "scheduler"]
+            if len(schedulers) == 1 and have["scheduler"] != 1:
+                problems.append(
+                    PsLiteProblem(
+                        schedulers[0],
+                        f"{schedulers[0].name}: {have['scheduler']} scheduler pods; a ps-lite job needs exactly one",
+                    )
+                )
+            elif len(schedulers) > 1:
+                for s in schedulers:
+                    problems.append(
+                        PsLiteProblem(
+                            s, f"{s.name}: one of {len(schedulers)} schedulers of one ps-lite job; it needs exactly one"
+                        )
+                    )
+        return problems
+
+
+__all__ = [
+    "MAIN_CONTAINER",
+    "MAX_DEPTH",
+    "PS_ROLES",
+    "WORKLOAD_KINDS",
+    "ContainerPort",
+    "Doc",
+    "Endpoint",
+    "LabelSelector",
+    "ManifestError",
+    "Manifests",
+    "Pod",
+    "PsLiteProblem",
+    "Requirement",
+    "Service",
+    "ServicePort",
+    "Workload",
+    "env_of",
+    "load_files",
+    "map_selects",
+    "name_suffix",
+    "parse_documents",
+    "read_text",
+    "template_env",
+    "workloads_of",
+]

@@ -156,7 +156,9 @@ def test_jobset_replicas_multiply_replicated_jobs_by_parallelism() -> None:
             {"name": "DMLC_NUM_WORKER", "value": "4"},
         ]
         pod = {"metadata": {"labels": {}}, "spec": {"containers": [{"name": "mxnet", "image": "x", "env": env}]}}
-        return {"name": role, "replicas": replicas, "template": {"spec": {"parallelism": parallelism, "template": pod}}}
+        # The JobSet webhook makes replicated jobs Indexed, which needs completions.
+        job_spec = {"parallelism": parallelism, "completions": parallelism, "template": pod}
+        return {"name": role, "replicas": replicas, "template": {"spec": job_spec}}
 
     doc = {
         "apiVersion": "jobset.x-k8s.io/v1alpha2",

@@ -59,7 +59,9 @@ from ._pods import (
     Pod,
     Workload,
     env_of,
+    main_container,
     name_suffix,
+    ps_role,
     template_env,
     workloads_of,
 )
@@ -120,31 +122,39 @@ class Manifests:
                 return pod
         return None
 
-    def scheduler_of(self, workload: Workload) -> tuple[str, int | str | None]:
-        """The ps-lite job a workload's pods join: (scheduler workload id or address, port)."""
-        env = workload.env
-        uri, port_text = env.get("DMLC_PS_ROOT_URI"), env.get("DMLC_PS_ROOT_PORT")
-        port: int | str | None = int(port_text) if port_text and port_text.isdigit() else port_text
+    def scheduler_of(self, workload: Workload) -> Workload | None:
+        """The scheduler workload whose ps-lite job ``workload``'s pods join, if this file has it.
+
+        A scheduler joins its own job. Other nodes resolve ``DMLC_PS_ROOT_URI`` as their
+        pods' DNS would: a Service leads to the scheduler pods it selects, a pod DNS name
+        to that pod. None when the address is computed on the cluster (``valueFrom``) or
+        names nothing in the file. Ports are not compared here: a node dialing the wrong
+        port is a wiring fault the callers report in their own terms.
+        """
         if workload.role == "scheduler":
-            return workload.id, port
-        if uri is None:
-            return "<DMLC_PS_ROOT_URI from the cluster>", port
-        target = self.resolve(uri, workload.namespace)
-        if isinstance(target, Pod):
-            return target.workload, port
-        if isinstance(target, Service):
-            for ep in target.endpoints(self.pods):
-                if ep.pod.role == "scheduler" and ep.port.port == port:
-                    return ep.pod.workload, ep.target
-        return uri, port
+            return workload
+        uri = workload.env.get("DMLC_PS_ROOT_URI")
+        target = self.resolve(uri, workload.namespace) if uri else None
+        pods = (
+            [target] if isinstance(target, Pod) else target.endpoints(self.pods) if isinstance(target, Service) else []
+        )
+        for item in pods:
+            pod = item if isinstance(item, Pod) else item.pod
+            if pod.role == "scheduler":
+                return self.workload(pod.workload)
+        return None
 
     def ps_lite_problems(self) -> list[PsLiteProblem]:
-        """Counts that disagree with the pods there are, per ps-lite job (see the module doc)."""
-        jobs: dict[tuple[str, str], list[Workload]] = {}
+        """Counts that disagree with the pods there are, per ps-lite job (see the module doc).
+
+        Nodes whose scheduler is not in these manifests are not counted: their job's
+        other members are unknown.
+        """
+        jobs: dict[str, list[Workload]] = {}
         for w in self.workloads:
-            if w.role is not None:
-                key, port = self.scheduler_of(w)
-                jobs.setdefault((key, str(port)), []).append(w)
+            scheduler = self.scheduler_of(w) if w.role is not None else None
+            if scheduler is not None:
+                jobs.setdefault(scheduler.id, []).append(w)
         problems: list[PsLiteProblem] = []
         for members in jobs.values():
             have = {role: sum(w.concurrent for w in members if w.role == role) for role in PS_ROLES}
@@ -196,9 +206,11 @@ __all__ = [
     "Workload",
     "env_of",
     "load_files",
+    "main_container",
     "map_selects",
     "name_suffix",
     "parse_documents",
+    "ps_role",
     "read_text",
     "template_env",
     "workloads_of",

@@ -35,11 +35,17 @@ Label selectors (:class:`LabelSelector`) implement ``matchLabels`` and
 ``DoesNotExist``. A Service's ``spec.selector`` is a plain map; an absent or empty one
 selects nothing (a Service without a selector has no automatic endpoints).
 
-ps-lite (:meth:`Manifests.ps_lite_problems`): nodes that dial the same scheduler address
-(``DMLC_PS_ROOT_URI`` resolved through the Services and pod DNS names of the file, and
-``DMLC_PS_ROOT_PORT`` mapped to the scheduler's target port) form one job; its
-``DMLC_NUM_SERVER``/``DMLC_NUM_WORKER`` must equal the number of server and worker pods
-running at once, and it needs exactly one scheduler, or ps-lite waits forever.
+Names (:meth:`Manifests.resolve`) resolve as a pod's DNS would: a Service as ``<name>``
+(same namespace only), ``<name>.<ns>``, ``<name>.<ns>.svc`` and
+``<name>.<ns>.svc.cluster.local``; a pod with a subdomain as ``<hostname>.<subdomain>``
+and the same longer forms.
+
+ps-lite (:meth:`Manifests.ps_lite_problems`): the nodes whose ``DMLC_PS_ROOT_URI`` leads
+(through a Service's endpoints or a pod DNS name) to the same scheduler pod form one job,
+the scheduler included. Its ``DMLC_NUM_SERVER``/``DMLC_NUM_WORKER`` must equal the number of
+server and worker pods running at once, and it needs exactly one scheduler pod, or ps-lite
+waits forever. A node whose address leads nowhere in the file leaves the counts of its
+namespace unknown, so they are not checked (the diagram and runner report the address).
 """
 
 from __future__ import annotations
@@ -147,14 +153,20 @@ class Manifests:
     def ps_lite_problems(self) -> list[PsLiteProblem]:
         """Counts that disagree with the pods there are, per ps-lite job (see the module doc).
 
-        Nodes whose scheduler is not in these manifests are not counted: their job's
-        other members are unknown.
+        Nodes whose scheduler is not in these manifests are not counted, and neither is any
+        job of their namespace, since they might belong to it.
         """
         jobs: dict[str, list[Workload]] = {}
+        unknown: set[str] = set()
         for w in self.workloads:
             scheduler = self.scheduler_of(w) if w.role is not None else None
             if scheduler is not None:
                 jobs.setdefault(scheduler.id, []).append(w)
+            elif w.role is not None:
+                unknown.add(w.namespace)
+        # A node whose scheduler cannot be resolved may belong to any job of its namespace,
+        # so those jobs' counts are unknown; callers report the unresolved address instead.
+        jobs = {k: v for k, v in jobs.items() if v[0].namespace not in unknown}
         problems: list[PsLiteProblem] = []
         for members in jobs.values():
             have = {role: sum(w.concurrent for w in members if w.role == role) for role in PS_ROLES}

@@ -336,6 +336,8 @@ def test_a_synthesized_release_has_consistent_counts() -> None:
     ):
         model = Manifests.of(release_docs(**extra))
         assert model.ps_lite_problems() == []
+        workers = model.by_role("worker")
+        assert [p.index for p in workers] == [0, 1, 2] and model.by_role("scheduler")[0].role == "scheduler"
         assert {model.scheduler_of(w).id for w in model.workloads} == {model.workloads[0].id}  # type: ignore[union-attr]
 
 

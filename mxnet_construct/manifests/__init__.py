@@ -106,6 +106,11 @@ class Manifests:
     def pods(self) -> tuple[Pod, ...]:
         return tuple(p for w in self.workloads for p in w.pods)
 
+    def by_role(self, role: str) -> list[Pod]:
+        """The pods whose ``DMLC_ROLE`` (else ``app.kubernetes.io/component``) is ``role``, in
+        workload and index order, so ``by_role("worker")[1]`` is the worker with index 1."""
+        return [p for p in self.pods if (p.role or p.labels.get("app.kubernetes.io/component")) == role]
+
     def workload(self, workload_id: str) -> Workload:
         for w in self.workloads:
             if w.id == workload_id:

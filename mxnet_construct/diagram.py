@@ -25,15 +25,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
+from .manifests import (
+    WORKLOAD_KINDS,
+    LabelSelector,
+    Manifests,
+    Pod,
+    Service,
+    Workload,
+    main_container,
+    parse_documents,
+    read_text,
+)
+
 Format: TypeAlias = Literal["mermaid", "svg", "png", "dot"]
 FORMATS: tuple[Format, ...] = ("mermaid", "svg", "png", "dot")
 NodeKind: TypeAlias = Literal["workload", "service", "storage", "config", "policy", "warning"]
 EdgeKind: TypeAlias = Literal["dial", "selects", "dns", "data", "mounts", "warning"]
 
 INSTANCE = "app.kubernetes.io/instance"
-MAIN_CONTAINER = "mxnet"
-PS_ROLES = ("scheduler", "server", "worker")
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job", "JobSet", "Pod")
 
 
 @dataclass
@@ -85,86 +94,46 @@ class Topology:
 
 @dataclass
 class _PodSource:
-    """A workload reduced to what the wiring depends on."""
+    """A workload, with the picture's node and group it belongs to."""
 
     node_id: str
-    doc_kind: str
-    name: str
-    namespace: str
+    workload: Workload
     group: Group
-    role: str | None
-    replicas: int
-    labels: Mapping[str, str]
-    env: Mapping[str, Any]
-    container_ports: dict[str | int, int]
-    pod: Mapping[str, Any]
-    claim_templates: list[str]
-    pod_prefix: str | None
+
+    @property
+    def name(self) -> str:
+        return self.workload.name
+
+    @property
+    def namespace(self) -> str:
+        return self.workload.namespace
+
+    @property
+    def role(self) -> str | None:
+        return self.workload.role or self.workload.labels.get("app.kubernetes.io/component")
+
+    @property
+    def pod(self) -> Mapping[str, Any]:
+        return self.workload.pod_spec
+
+    @property
+    def container_ports(self) -> set[str]:
+        """Declared ports of the main container, by number and by name."""
+        container = main_container(self.pod)
+        out: set[str] = set()
+        for p in container.get("ports", []) or []:
+            out.add(str(p["containerPort"]))
+            if "name" in p:
+                out.add(str(p["name"]))
+        return out
 
 
 # --- reading ---------------------------------------------------------------------------
 
 
 def load_documents(path: str | Path) -> list[dict[str, Any]]:
-    """The Kubernetes objects in a multi-document YAML file (empty documents skipped)."""
-    try:
-        text = sys.stdin.read() if str(path) == "-" else Path(path).read_text()
-    except OSError as err:
-        raise ValueError(f"cannot read {str(path)!r}: {err.strerror or err}") from None
-    return parse_documents(text, str(path))
-
-
-def parse_documents(text: str, source: str = "<text>") -> list[dict[str, Any]]:
-    """The Kubernetes objects in multi-document YAML text."""
-    import yaml
-
-    path = source
-    try:
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError as err:
-        raise ValueError(f"{str(path)!r} is not valid YAML: {err}") from None
-    for i, doc in enumerate(docs):
-        if not isinstance(doc, dict) or "kind" not in doc or not isinstance(doc.get("metadata"), dict):
-            raise ValueError(f"{str(path)!r}: document {i + 1} is not a Kubernetes object (it needs kind and metadata)")
-    return docs
-
-
-def _env(container: Mapping[str, Any]) -> dict[str, Any]:
-    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env", []) or []}
-
-
-def _main_container(pod: Mapping[str, Any]) -> Mapping[str, Any]:
-    containers = pod.get("containers") or [{}]
-    for container in containers:
-        if container.get("name") == MAIN_CONTAINER:
-            return dict(container)
-    for container in containers:
-        if "DMLC_ROLE" in _env(container):
-            return dict(container)
-    return dict(containers[0])
-
-
-def _pod_templates(doc: Mapping[str, Any]) -> list[tuple[str, int, Mapping[str, Any], list[str]]]:
-    """(name suffix, replicas, pod template, claim template names) per pod shape."""
-    kind, spec = doc["kind"], doc.get("spec") or {}
-    if kind == "Pod":
-        return [("", 1, {"metadata": doc["metadata"], "spec": spec}, [])]
-    out: list[tuple[str, int, Mapping[str, Any], list[str]]] = []
-    if kind in ("Deployment", "StatefulSet"):
-        claims = [c["metadata"]["name"] for c in spec.get("volumeClaimTemplates", []) or []]
-        return [("", int(spec.get("replicas", 1)), spec.get("template") or {}, claims)]
-    if kind == "Job":
-        return [("", int(spec.get("parallelism", 1)), spec.get("template") or {}, [])]
-    if kind == "JobSet":
-        for rjob in spec.get("replicatedJobs", []) or []:
-            job_spec = (rjob.get("template") or {}).get("spec") or {}
-            count = int(rjob.get("replicas", 1)) * int(job_spec.get("parallelism", 1))
-            out.append((f"/{rjob['name']}", count, job_spec.get("template") or {}, []))
-    return out
-
-
-def _selects(selector: Mapping[str, str] | None, labels: Mapping[str, str]) -> bool:
-    return bool(selector) and all(labels.get(k) == v for k, v in (selector or {}).items())
+    """The Kubernetes objects in a multi-document YAML file (see :mod:`mxnet_construct.manifests`)."""
+    return parse_documents(read_text(path), str(path))
 
 
 def _node_id(*parts: str) -> str:
@@ -173,6 +142,7 @@ def _node_id(*parts: str) -> str:
 
 def build(docs: Iterable[Mapping[str, Any]]) -> Topology:
     """Reads the objects and works out who talks to whom."""
+    model = Manifests.of(docs)
     topo = Topology()
     groups: dict[tuple[str, str], Group] = {}
 
@@ -191,59 +161,27 @@ def build(docs: Iterable[Mapping[str, Any]]) -> Topology:
 
     def add(doc: Mapping[str, Any], kind: NodeKind, title: str, detail: list[str], suffix: str = "") -> Node:
         meta = doc["metadata"]
-        node = Node(
-            _node_id(doc["kind"], meta.get("namespace", ""), meta["name"], suffix.lstrip("/")), kind, title, detail
-        )
+        node = Node(_node_id(doc["kind"], meta.get("namespace", ""), meta["name"], suffix), kind, title, detail)
         group_of(doc).nodes.append(node)
         return node
 
+    by_doc: dict[int, list[Workload]] = {}
+    for workload in model.workloads:
+        by_doc.setdefault(id(workload.doc), []).append(workload)
     sources: list[_PodSource] = []
-    services: list[tuple[Node, Mapping[str, Any]]] = []
+    services: list[tuple[Node, Service]] = []
     storage: dict[tuple[str, str, str], str] = {}
     others: list[tuple[Node, Mapping[str, Any]]] = []
+    service_of = {id(svc.doc): svc for svc in model.services}
 
     # Objects first, so the edges below can find the things they point at.
-    for doc in docs:
+    for doc in model.documents:
         kind, meta = doc["kind"], doc["metadata"]
-        name, ns = meta["name"], meta.get("namespace", "")
+        name, ns = meta["name"], meta.get("namespace") or "default"
         if kind in WORKLOAD_KINDS:
-            for suffix, count, template, claims in _pod_templates(doc):
-                pod = template.get("spec") or {}
-                container = _main_container(pod)
-                env = _env(container)
-                role = env.get("DMLC_ROLE") if isinstance(env.get("DMLC_ROLE"), str) else None
-                role = role or ((template.get("metadata") or {}).get("labels") or {}).get("app.kubernetes.io/component")
-                gpus = ((container.get("resources") or {}).get("limits") or {}).get("nvidia.com/gpu")
-                detail = [f"{role or 'pod'}: {count} {'pod' if count == 1 else 'pods'}"]
-                if gpus:
-                    detail.append(f"{gpus} GPU per pod")
-                node = add(doc, "workload", f"{kind} {name}{suffix}", detail, suffix)
-                ports: dict[str | int, int] = {}
-                for p in container.get("ports", []) or []:
-                    ports[p["containerPort"]] = p["containerPort"]
-                    if "name" in p:
-                        ports[p["name"]] = p["containerPort"]
-                # Pods with stable DNS host names: <statefulset>-<ordinal>, <indexed
-                # job>-<index> and <jobset>-<replicated job>-<job index>-<pod index>.
-                prefix = {"StatefulSet": f"{name}-", "JobSet": f"{name}-{suffix.lstrip('/')}-"}.get(kind)
-                if kind == "Job" and (doc.get("spec") or {}).get("completionMode") == "Indexed":
-                    prefix = f"{name}-"
+            for workload in by_doc.get(id(doc), []):
                 sources.append(
-                    _PodSource(
-                        node.id,
-                        kind,
-                        name,
-                        ns,
-                        group_of(doc),
-                        role,
-                        count,
-                        (template.get("metadata") or {}).get("labels") or {},
-                        env,
-                        ports,
-                        pod,
-                        claims,
-                        prefix,
-                    )
+                    _workload_node(workload, add(doc, "workload", "", [], workload.part or ""), group_of(doc))
                 )
         elif kind == "Service":
             spec = doc.get("spec") or {}
@@ -252,7 +190,7 @@ def build(docs: Iterable[Mapping[str, Any]]) -> Topology:
             detail = ["headless (pod DNS)" if headless else spec.get("type", "ClusterIP")]
             if port_text:
                 detail.append(f"port {port_text}")
-            services.append((add(doc, "service", f"Service {name}", detail), doc))
+            services.append((add(doc, "service", f"Service {name}", detail), service_of[id(doc)]))
         elif kind in ("ConfigMap", "PersistentVolumeClaim", "Secret"):
             detail = []
             if kind == "PersistentVolumeClaim":
@@ -281,13 +219,25 @@ def build(docs: Iterable[Mapping[str, Any]]) -> Topology:
                 detail = [f"gang of {spec.get('minMember', '?')} pods ({doc['apiVersion'].split('/')[0]})"]
             others.append((add(doc, "policy", f"{kind} {name}", detail), doc))
 
-    _wire_scheduler(topo, sources, services)
-    _wire_services(topo, sources, services)
+    _wire_scheduler(topo, model, sources, services)
+    _wire_services(topo, model, sources, services)
     _wire_data_plane(topo, sources)
     _wire_volumes(topo, sources, storage)
     _wire_policies(topo, sources, others)
-    _check_counts(topo, sources)
+    _check_counts(topo, model, sources)
     return topo
+
+
+def _workload_node(workload: Workload, node: Node, group: Group) -> _PodSource:
+    """Titles the workload's node: kind, name, role, pod count and GPUs."""
+    source = _PodSource(node.id, workload, group)
+    count = workload.concurrent
+    node.title = f"{workload.kind} {workload.name}" + (f"/{workload.part}" if workload.part else "")
+    node.detail = [f"{source.role or 'pod'}: {count} {'pod' if count == 1 else 'pods'}"]
+    gpus = ((main_container(workload.pod_spec).get("resources") or {}).get("limits") or {}).get("nvidia.com/gpu")
+    if gpus:
+        node.detail.append(f"{gpus} GPU per pod")
+    return source
 
 
 def _warn(topo: Topology, source: _PodSource, text: str) -> None:
@@ -297,63 +247,54 @@ def _warn(topo: Topology, source: _PodSource, text: str) -> None:
     topo.edges.append(Edge(source.node_id, node_id, "", "warning"))
 
 
-def _wire_scheduler(topo: Topology, sources: list[_PodSource], services: list[tuple[Node, Mapping[str, Any]]]) -> None:
+def _wire_scheduler(
+    topo: Topology, model: Manifests, sources: list[_PodSource], services: list[tuple[Node, Service]]
+) -> None:
+    node_of_pod = {p.name: s.node_id for s in sources for p in s.workload.pods}
     for src in sources:
-        uri, port = src.env.get("DMLC_PS_ROOT_URI"), src.env.get("DMLC_PS_ROOT_PORT")
-        if src.role == "scheduler" or uri is None:
+        env = src.workload.env
+        if "DMLC_PS_ROOT_URI" not in env or src.role == "scheduler":
             continue
-        if not isinstance(uri, str):
+        uri, port = env["DMLC_PS_ROOT_URI"], env.get("DMLC_PS_ROOT_PORT")
+        if uri is None:
             _warn(topo, src, f"{src.name}: DMLC_PS_ROOT_URI comes from a field reference, not a scheduler name")
             continue
-        host = uri.split(".")
-        target: str | None = None
-        for node, svc in services:
-            meta = svc["metadata"]
-            same_ns = len(host) == 1 or host[1] in (meta.get("namespace", "") or src.namespace or "default", "svc")
-            if meta["name"] == host[0] and meta.get("namespace", "") == src.namespace and same_ns:
-                target = node.id
-                svc_ports = [p["port"] for p in (svc.get("spec") or {}).get("ports", []) or []]
-                if svc_ports and str(port) not in {str(p) for p in svc_ports}:
-                    _warn(
-                        topo,
-                        src,
-                        f"{src.name} dials port {port}, but Service {meta['name']} exposes {', '.join(map(str, svc_ports))}",
-                    )
-        if target is None:
-            # A pod DNS name (<pod>.<headless service>) reaches one pod of a workload.
-            for other in sources:
-                prefix = other.pod_prefix
-                if (
-                    prefix
-                    and other.namespace == src.namespace
-                    and host[0].startswith(prefix)
-                    and re.fullmatch(r"[0-9]+(-[0-9]+)?", host[0][len(prefix) :])
-                ):
-                    target = other.node_id
-        if target is None:
+        target = model.resolve(uri, src.namespace)
+        if isinstance(target, Service):
+            target_id = next(node.id for node, svc in services if svc is target)
+            svc_ports = [p.port for p in target.ports]
+            if svc_ports and str(port) not in {str(p) for p in svc_ports}:
+                _warn(
+                    topo,
+                    src,
+                    f"{src.name} dials port {port}, but Service {target.name} exposes {', '.join(map(str, svc_ports))}",
+                )
+        elif isinstance(target, Pod):
+            target_id = node_of_pod[target.name]
+        else:
             _warn(topo, src, f"{src.name}: DMLC_PS_ROOT_URI={uri} names nothing in this file")
             continue
-        topo.edges.append(Edge(src.node_id, target, f"DMLC_PS_ROOT_URI {uri}:{port}", "dial"))
+        topo.edges.append(Edge(src.node_id, target_id, f"DMLC_PS_ROOT_URI {uri}:{port}", "dial"))
 
 
-def _wire_services(topo: Topology, sources: list[_PodSource], services: list[tuple[Node, Mapping[str, Any]]]) -> None:
+def _wire_services(
+    topo: Topology, model: Manifests, sources: list[_PodSource], services: list[tuple[Node, Service]]
+) -> None:
     for node, svc in services:
-        spec = svc.get("spec") or {}
-        headless = spec.get("clusterIP") == "None"
         for src in sources:
-            if src.namespace != svc["metadata"].get("namespace", "") or not _selects(spec.get("selector"), src.labels):
+            endpoints = svc.endpoints(src.workload.pods[:1])
+            if not endpoints and not (svc.headless and src.workload.pods and svc.selects(src.workload.pods[0])):
                 continue
-            if headless:
+            if svc.headless:
                 topo.edges.append(Edge(node.id, src.node_id, "pod DNS", "dns"))
                 continue
-            for p in spec.get("ports", []) or []:
-                target = p.get("targetPort", p["port"])
-                topo.edges.append(Edge(node.id, src.node_id, f"{p['port']} → {target}", "selects"))
-                if str(target) not in {str(k) for k in src.container_ports}:
+            for ep in endpoints:
+                topo.edges.append(Edge(node.id, src.node_id, f"{ep.port.port} → {ep.port.target}", "selects"))
+                if ep.target is None or str(ep.port.target) not in src.container_ports:
                     _warn(
                         topo,
                         src,
-                        f"Service {svc['metadata']['name']} targets port {target}, which {src.name} does not declare",
+                        f"Service {svc.name} targets port {ep.port.target}, which {src.name} does not declare",
                     )
 
 
@@ -367,7 +308,7 @@ def _wire_data_plane(topo: Topology, sources: list[_PodSource]) -> None:
 
 def _wire_volumes(topo: Topology, sources: list[_PodSource], storage: dict[tuple[str, str, str], str]) -> None:
     for src in sources:
-        mounts = {m["name"]: m.get("mountPath", "") for m in _main_container(src.pod).get("volumeMounts", []) or []}
+        mounts = {m["name"]: m.get("mountPath", "") for m in main_container(src.pod).get("volumeMounts", []) or []}
         for vol in src.pod.get("volumes", []) or []:
             for key, kind, ref in (
                 ("configMap", "ConfigMap", "name"),
@@ -391,52 +332,38 @@ def _wire_volumes(topo: Topology, sources: list[_PodSource], storage: dict[tuple
                         )
                     storage[(kind, src.namespace, ref_name)] = node_id
                 topo.edges.append(Edge(src.node_id, node_id, f"mounts {mounts.get(vol['name'], '')}".strip(), "mounts"))
-        for claim in src.claim_templates:
+        for claim in src.workload.claim_templates:
             node_id = _node_id("claims", src.node_id, claim)
             src.group.nodes.append(
                 Node(node_id, "storage", f"PVC {claim}-{src.name}-N", ["one per pod (volumeClaimTemplate)"])
             )
-            topo.edges.append(Edge(src.node_id, node_id, f"mounts {_claim_mount(src, claim)}".strip(), "mounts"))
-
-
-def _claim_mount(src: _PodSource, claim: str) -> str:
-    for m in _main_container(src.pod).get("volumeMounts", []) or []:
-        if m["name"] == claim:
-            return str(m.get("mountPath", ""))
-    return ""
+            topo.edges.append(Edge(src.node_id, node_id, f"mounts {mounts.get(claim, '')}".strip(), "mounts"))
 
 
 def _wire_policies(topo: Topology, sources: list[_PodSource], others: list[tuple[Node, Mapping[str, Any]]]) -> None:
     for node, doc in others:
         spec = doc.get("spec") or {}
+        where = f"{doc['kind']}/{doc['metadata']['name']}"
         if doc["kind"] == "NetworkPolicy":
-            selector = (spec.get("podSelector") or {}).get("matchLabels")
+            selector = LabelSelector.parse(spec.get("podSelector"), f"{where} spec.podSelector")
         elif doc["kind"] == "PodDisruptionBudget":
-            selector = (spec.get("selector") or {}).get("matchLabels")
+            selector = LabelSelector.parse(spec.get("selector"), f"{where} spec.selector")
         else:
             continue
+        namespace = doc["metadata"].get("namespace") or "default"
         guarded = [
-            s for s in sources if s.namespace == doc["metadata"].get("namespace", "") and _selects(selector, s.labels)
+            s
+            for s in sources
+            if s.namespace == namespace and s.workload.pods and selector.matches(s.workload.pods[0].labels)
         ]
         if guarded:
             node.detail.append("covers " + ", ".join(s.role or s.name for s in guarded))
 
 
-def _check_counts(topo: Topology, sources: list[_PodSource]) -> None:
-    by_group: dict[int, list[_PodSource]] = {}
-    for src in sources:
-        by_group.setdefault(id(src.group), []).append(src)
-    for members in by_group.values():
-        actual = {role: sum(s.replicas for s in members if s.role == role) for role in ("server", "worker")}
-        for src in members:
-            for role, var in (("server", "DMLC_NUM_SERVER"), ("worker", "DMLC_NUM_WORKER")):
-                expected = src.env.get(var)
-                if isinstance(expected, str) and expected.isdigit() and int(expected) != actual[role]:
-                    _warn(
-                        topo,
-                        src,
-                        f"{src.name}: {var}={expected} but the file runs {actual[role]} {role} pods; the job would hang",
-                    )
+def _check_counts(topo: Topology, model: Manifests, sources: list[_PodSource]) -> None:
+    source_of = {id(s.workload): s for s in sources}
+    for problem in model.ps_lite_problems():
+        _warn(topo, source_of[id(problem.workload)], problem.message)
 
 
 # --- rendering -------------------------------------------------------------------------

@@ -156,7 +156,9 @@ def test_jobset_replicas_multiply_replicated_jobs_by_parallelism() -> None:
             {"name": "DMLC_NUM_WORKER", "value": "4"},
         ]
         pod = {"metadata": {"labels": {}}, "spec": {"containers": [{"name": "mxnet", "image": "x", "env": env}]}}
-        return {"name": role, "replicas": replicas, "template": {"spec": {"parallelism": parallelism, "template": pod}}}
+        # The JobSet webhook makes replicated jobs Indexed, which needs completions.
+        job_spec = {"parallelism": parallelism, "completions": parallelism, "template": pod}
+        return {"name": role, "replicas": replicas, "template": {"spec": job_spec}}
 
     doc = {
         "apiVersion": "jobset.x-k8s.io/v1alpha2",
@@ -271,3 +273,32 @@ def test_batch_lifecycles_draw_with_their_pod_counts(lifecycle: str) -> None:
         f"{kind}{sep}worker": ["worker: 3 pods"],
     }
     assert len([e for e in topo.edges if e.kind == "dial"]) == 2
+
+
+def test_daemonsets_and_replicasets_are_drawn_from_the_shared_model() -> None:
+    def workload(kind: str, replicas: int) -> dict[str, Any]:
+        pod = {"metadata": {"labels": {"app": kind}}, "spec": {"containers": [{"name": "mxnet", "image": "x"}]}}
+        spec = {"replicas": replicas, "selector": {"matchLabels": {"app": kind}}, "template": pod}
+        return {"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": kind.lower()}, "spec": spec}
+
+    topo = diagram.build([workload("DaemonSet", 5), workload("ReplicaSet", 2)])
+    details = {n.title: n.detail for g in topo.groups for n in g.nodes}
+    # A DaemonSet runs one pod per node; the picture assumes one node, as run-local does.
+    assert details == {"DaemonSet daemonset": ["pod: 1 pod"], "ReplicaSet replicaset": ["pod: 2 pods"]}
+
+
+def test_a_replica_count_that_is_not_a_number_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = edit_docs(
+        distributed_yaml(), lambda d: d["spec"].update(replicas="two") if d["kind"] == "StatefulSet" else None
+    )
+    assert main(["diagram", str(write(tmp_path, text))]) == 2
+    err = capsys.readouterr().err
+    assert "StatefulSet/demo-mxnet-server spec.replicas: 'two' is not a count" in err and err.count("\n") == 1
+
+
+def test_an_alias_in_the_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = "kind: ConfigMap\nmetadata: &m {name: a}\ndata: *m\n"
+    assert main(["diagram", str(write(tmp_path, text))]) == 2
+    assert "YAML aliases (*name) are not allowed" in capsys.readouterr().err

@@ -152,27 +152,14 @@ def pod_requests(pod_spec: Mapping[str, Any]) -> dict[str, Decimal]:
     return total
 
 
-def workload_pods(docs: Iterable[Mapping[str, Any]]) -> list[tuple[int, Mapping[str, Any]]]:
-    """``(pod count, pod spec)`` of every workload among ``docs``, whatever its kind."""
-    found: list[tuple[int, Mapping[str, Any]]] = []
-    for doc in docs:
-        kind, spec = doc.get("kind"), doc.get("spec", {})
-        if kind in ("Deployment", "StatefulSet"):
-            found.append((spec.get("replicas", 1), spec["template"]["spec"]))
-        elif kind == "Job":
-            found.append((spec.get("parallelism", 1), spec["template"]["spec"]))
-        elif kind == "JobSet":
-            for rjob in spec["replicatedJobs"]:
-                job_spec = rjob["template"]["spec"]
-                found.append((rjob.get("replicas", 1) * job_spec.get("parallelism", 1), job_spec["template"]["spec"]))
-    return found
-
-
 def min_resources(docs: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     """Sum of the requests of every pod of the release, keyed by resource name."""
+    from .manifests import Manifests
+
     total: dict[str, Decimal] = {}
-    for count, spec in workload_pods(docs):
-        for key, qty in pod_requests(spec).items():
+    for workload in Manifests.of(docs).workloads:
+        count = workload.concurrent
+        for key, qty in pod_requests(workload.pod_spec).items():
             total[key] = total.get(key, Decimal(0)) + qty * count
     return {key: format_quantity(total[key]) for key in sorted(total) if total[key]}
 

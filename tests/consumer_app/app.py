@@ -14,6 +14,7 @@ import cdk8s
 from mxnet_construct import MXNetChart, PodTemplateSpec, WorkerPool
 from mxnet_construct.k8s_types import Container, ResourceRequirements
 
+
 # Workers train; servers only hold parameters. So only the workers get more CPU/memory
 # and the metrics sidecar, which is why this is a WorkerPool subclass and not an option.
 def worker_resources() -> ResourceRequirements:

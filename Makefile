@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(NODE_MAJOR)
 export CDK8S_CHECK_UPGRADE := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: all setup graphviz synth test lint fuzz bench imports clean mxnet-venv checkov-venv
+.PHONY: all setup graphviz runc synth test lint fuzz bench imports clean mxnet-venv checkov-venv
 
 all: synth
 
@@ -24,6 +24,12 @@ setup: $(VENV)/.stamp node_modules/.stamp graphviz
 # machines here run as root. Elsewhere, install graphviz with your package manager.
 graphviz:
 	@command -v dot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
+
+# run-local's sandbox runs every container under runc, also a Debian package (it looks in
+# the system directories only, never in PATH). Needed by `make test` and by anything that
+# runs run-local; elsewhere, install runc with your package manager.
+runc:
+	@[ -x /usr/sbin/runc ] || [ -x /usr/bin/runc ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq runc >/dev/null; }
 
 $(VENV)/.stamp: pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -57,7 +63,7 @@ OUT ?= dist
 synth: setup
 	$(CDK8S) synth --output $(OUT)
 
-test: setup mxnet-venv checkov-venv
+test: setup mxnet-venv checkov-venv runc
 	$(VENV)/bin/pytest
 
 lint: setup

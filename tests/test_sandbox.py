@@ -29,6 +29,7 @@ from mxnet_construct.runner import RunLocalError, plan, run_local
 from mxnet_construct.runner.model import DEFAULT_CAPABILITIES
 from mxnet_construct.runner.sandbox import sandbox_available
 from mxnet_construct.runner.seccomp import DENIED_SYSCALLS
+from mxnet_construct.runner.validate import hostname
 from tests.test_runner import MXNET_PYTHON, final_lines, pod, run, sh, write_docs, write_example
 
 SANDBOX, WHY_NOT = sandbox_available()
@@ -133,6 +134,25 @@ def test_config_map_item_paths_stay_in_the_volume() -> None:
     volume = {"name": "v", "configMap": {"name": "cm", "items": [{"key": "k", "path": "../../escape"}]}}
     with pytest.raises(RunLocalError, match=r"items path: '\.\./\.\./escape' contains '\.\.'"):
         plan([cm, pod("p", [sh("c", "true")], volumes=[volume])])
+
+
+def test_config_map_keys_and_env_names_follow_kubernetes() -> None:
+    for key in (".", "..", "a/b"):
+        cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}, "data": {key: "v"}}
+        volume = {"name": "v", "configMap": {"name": "cm"}}
+        with pytest.raises(RunLocalError, match=rf"volume 'v' key: {re.escape(repr(key))} is not a valid key"):
+            plan([cm, pod("p", [sh("c", "true")], volumes=[volume])])
+    with pytest.raises(RunLocalError, match=r"env: 'A=B' is not a valid environment variable name"):
+        plan([pod("p", [sh("c", "true", env=[{"name": "A=B", "value": "x"}])])])
+
+
+def test_a_long_pod_name_gives_the_kubelets_hostname() -> None:
+    name = "a" * 62 + "-b"
+    (p,) = plan([pod(name, [sh("c", "true")])]).pods
+    assert p.name == name and len(p.name) == 64
+    assert hostname(p.hostname) == "a" * 62  # cut to 63, then the trailing '-' dropped
+    with pytest.raises(RunLocalError, match=r"metadata.name: 'A' is not a valid name"):
+        plan([pod("A", [sh("c", "true")])])
 
 
 def test_two_mounts_at_one_path_are_refused() -> None:
@@ -328,7 +348,7 @@ def test_security_contexts_are_read_as_the_kubelet_merges_them() -> None:
     assert (s.uid, s.gid, s.groups) == (2002, 5, (7, 8))
     assert s.capabilities == ("CAP_NET_BIND_SERVICE",)
     assert not s.no_new_privileges and s.seccomp == "Unconfined"
-    cases = [
+    cases: list[tuple[dict[str, Any], dict[str, Any], str]] = [
         ({}, {"capabilities": {"add": ["SYS_FOO"]}}, r"capabilities.add: 'SYS_FOO' is not a Linux capability"),
         ({"runAsNonRoot": True}, {}, r"runAsNonRoot is true but runAsUser is None; the kubelet would refuse"),
         ({}, {"privileged": True}, r"privileged: true is not run locally"),

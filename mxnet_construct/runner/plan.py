@@ -14,7 +14,7 @@ from typing import Any
 
 from .model import ContainerPlan, Mount, Plan, PodPlan, RunLocalError, ServiceName, Volume
 from .security import container_security
-from .validate import absolute_path, dns_label, dns_subdomain, env_name, relative_path
+from .validate import absolute_path, config_key, dns_label, dns_subdomain, env_name, hostname, relative_path
 from .workloads import PodSeed, loopback, object_meta, suffix, workload_pods
 
 _ENV_REF = re.compile(r"\$\$|\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)")
@@ -181,7 +181,7 @@ def _volumes(seed: PodSeed, ctx: _EnvContext) -> dict[str, Volume]:
                         raise RunLocalError(f"{where}: item path {item.get('path')!r} is empty; name a file")
                     files[rel] = (data[key], item.get("mode", default_mode))
             else:
-                files = {relative_path(k, f"{where} key"): (v, default_mode) for k, v in data.items()}
+                files = {config_key(k, f"{where} key"): (v, default_mode) for k, v in data.items()}
             out[name] = Volume(name, "files", files=files, read_only=True)
         elif "emptyDir" in vol:
             ed = vol["emptyDir"] or {}
@@ -295,7 +295,7 @@ def plan(docs: Sequence[Mapping[str, Any]], *, skip_init: Sequence[str] = ()) ->
     pods: list[PodPlan] = []
     for i, seed in enumerate(seeds):
         dns_subdomain(seed.name, f"{seed.workload}: pod name")
-        dns_label(seed.hostname[:63], f"pod {seed.name} hostname")
+        dns_label(hostname(seed.hostname), f"pod {seed.name} hostname")
         if seed.subdomain:
             dns_label(seed.subdomain, f"pod {seed.name} subdomain")
         ip = loopback(i)

@@ -32,6 +32,7 @@ from typing import Any
 from .host import HOST_ENV, Handle, host_tool, kill_group, run_host
 from .model import ContainerPlan, PodPlan, RunLocalError, Security
 from .seccomp import runtime_default
+from .validate import hostname
 from .workspace import Workspace
 
 # Where, inside a container, the runner's own files appear (shims, the pod's HOME).
@@ -154,7 +155,7 @@ class Sandbox:
     def env(self, pod: PodPlan, container: ContainerPlan) -> dict[str, str]:
         """The container's environment, inside the container only."""
         env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": f"{INNER_DIR}/home"}
-        env.update({"HOSTNAME": pod.hostname[:63], "PYTHONUNBUFFERED": "1"})
+        env.update({"HOSTNAME": hostname(pod.hostname), "PYTHONUNBUFFERED": "1"})
         env.update(container.env)
         env["PATH"] = f"{INNER_DIR}/bin:{env['PATH']}"
         if "DMLC_ROLE" in container.env:
@@ -188,10 +189,10 @@ class Sandbox:
                 mounts.append(_bind(host_dir, host_dir, read_only=True))
         for name, source in (("hosts", self.ws.hosts), ("resolv.conf", self.ws.resolv)):
             mounts.append(_bind(source, f"/etc/{name}", read_only=True))
-        hostname = self.ws.path("pods", pod.name, "hostname")
-        hostname.write_text(pod.hostname[:63] + "\n")
-        hostname.chmod(0o644)
-        mounts.append(_bind(hostname, "/etc/hostname", read_only=True))
+        hostname_file = self.ws.path("pods", pod.name, "hostname")
+        hostname_file.write_text(hostname(pod.hostname) + "\n")
+        hostname_file.chmod(0o644)
+        mounts.append(_bind(hostname_file, "/etc/hostname", read_only=True))
         mounts += [_bind(d, d, read_only=True) for d in self.python_dirs]
         mounts.append(_bind(self.ws.bin, f"{INNER_DIR}/bin", read_only=True))
         mounts.append(_bind(self.ws.home(pod), f"{INNER_DIR}/home", read_only=False))
@@ -240,7 +241,7 @@ class Sandbox:
             "ociVersion": "1.0.2",
             "process": process,
             "root": {"path": str(self._rootfs(pod, container)), "readonly": sec.read_only_root},
-            "hostname": pod.hostname[:63],
+            "hostname": hostname(pod.hostname),
             "mounts": mounts,
             "linux": linux,
         }
@@ -271,7 +272,8 @@ class Sandbox:
     def close(self) -> None:
         """Remove every container of the run (and its cgroups), then the network namespace."""
         listing = run_host([self.runc, "--root", str(self.state), "list", "-q"], timeout=10)
-        for ident in {*listing.stdout.split(), *self.started}:
+        known = listing.stdout.split() if listing.returncode == 0 else self.started
+        for ident in known:
             run_host([self.runc, "--root", str(self.state), "delete", "--force", ident], timeout=20)
         if self.netns_holder is not None and self.netns_holder.poll() is None:
             kill_group(self.netns_holder)

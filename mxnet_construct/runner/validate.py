@@ -19,7 +19,9 @@ from .model import RunLocalError
 # newline, and \w or \d would accept Unicode letters and digits.
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _DNS_SUBDOMAIN_PART = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_C_IDENTIFIER_ENV = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+# Kubernetes 1.30+ takes any printable ASCII except '=' in an env name.
+_ENV_NAME = re.compile(r"[\x20-\x3c\x3e-\x7e]+")
+_CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 
 
 def dns_label(value: object, field: str) -> str:
@@ -46,12 +48,26 @@ def dns_subdomain(value: object, field: str) -> str:
 
 def env_name(value: object, field: str) -> str:
     """``value`` if Kubernetes accepts it as an environment variable name."""
-    if not isinstance(value, str) or not _C_IDENTIFIER_ENV.fullmatch(value):
+    if not isinstance(value, str) or not _ENV_NAME.fullmatch(value):
         raise RunLocalError(
-            f"{field}: {value!r} is not a valid environment variable name; "
-            "use letters, digits, '_', '-' and '.', not starting with a digit"
+            f"{field}: {value!r} is not a valid environment variable name; use printable ASCII characters other than '='"
         )
     return value
+
+
+def config_key(value: object, field: str) -> str:
+    """A ConfigMap or Secret key (it becomes a file name): ``[-._a-zA-Z0-9]+``, not ``.``/``..``."""
+    if not isinstance(value, str) or not _CONFIG_KEY.fullmatch(value) or value in (".", "..") or len(value) > 253:
+        raise RunLocalError(
+            f"{field}: {value!r} is not a valid key; Kubernetes wants at most 253 characters of a-z, A-Z, 0-9, "
+            "'-', '_' and '.', and not '.' or '..'"
+        )
+    return value
+
+
+def hostname(value: str) -> str:
+    """A pod's hostname as the kubelet derives it: the first 63 characters, no trailing '-' or '.'."""
+    return value[:63].rstrip("-.")
 
 
 def absolute_path(value: object, field: str) -> str:

@@ -120,7 +120,8 @@ class Workspace:
             for rel, (data, mode) in volume.files.items():
                 path = target / rel
                 where = f"pod {pod.name} volume {volume.name!r} item {rel!r}"
-                inside(target, path.parent if path.parent.exists() else target, where)
+                # A fresh volume of the runner's own making: nothing in it can be a symlink
+                # yet, but check anyway rather than trust that.
                 path.parent.mkdir(parents=True, exist_ok=True)
                 inside(target, path.parent, where)
                 if path.is_symlink():

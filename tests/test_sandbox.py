@@ -362,11 +362,45 @@ def test_security_contexts_are_read_as_the_kubelet_merges_them() -> None:
         plan([pod("p", [sh("c", "true", resources={"limits": {"memory": "1Qi"}})])])
 
 
+@needs_sandbox
+def test_a_host_path_volume_is_an_empty_directory_never_the_hosts() -> None:
+    mount = [{"name": "h", "mountPath": "/host"}]
+    docs = [
+        pod(
+            "p",
+            [sh("c", "ls -A /host | wc -l", volumeMounts=mount)],
+            volumes=[{"name": "h", "hostPath": {"path": "/etc"}}],
+        )
+    ]
+    result, out = run(docs, isolation="namespaces")
+    assert result.ok, out
+    assert result.pod("p").log == "0"
+    assert "hostPath volumes are fresh empty directories, never the host's: h" in out
+
+
+def test_the_sandbox_says_why_it_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mxnet_construct.runner import sandbox
+
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 1000)
+    assert sandbox.sandbox_available() == (False, "the sandbox needs root (runc, mount and network namespaces)")
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(sandbox, "host_tool", lambda name: None if name == "runc" else f"/usr/bin/{name}")
+    ok, why = sandbox.sandbox_available()
+    assert not ok and why.startswith("missing tools: runc (Debian packages runc")
+    with pytest.raises(RunLocalError, match=r"isolation 'namespaces' is not available: missing tools: runc"):
+        run_local(documents=[pod("p", [sh("c", "true")])], isolation="namespaces", python=sys.executable)
+    # auto falls back to plain processes and says so.
+    result, out = run([pod("p", [sh("c", "echo plain")])], isolation="auto")
+    assert result.ok and result.isolation == "none", out
+    assert "run-local: note: no sandbox (missing tools: runc" in out
+
+
 # ---------------------------------------------------------------------------------------
 # SIGTERM and SIGINT: nothing is left behind
 
 
-def _leftovers(token: str) -> list[str]:
+def _leftovers(token: str, run_token: str) -> list[str]:
+    """Processes whose command line holds ``token``; mounts, cgroups named after the run."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -377,9 +411,9 @@ def _leftovers(token: str) -> list[str]:
             if token in cmdline:
                 found.append(f"process {entry.name}: {cmdline}")
     mounts = Path("/proc/self/mountinfo").read_text()
-    found += [f"mount: {line}" for line in mounts.splitlines() if "mxnet-run-local-" in line]
+    found += [f"mount: {line}" for line in mounts.splitlines() if run_token in line]
     for hierarchy in Path("/sys/fs/cgroup").iterdir():
-        found += [f"cgroup: {c}" for c in hierarchy.glob("mxnet-run-local-*")] if hierarchy.is_dir() else []
+        found += [f"cgroup: {c}" for c in hierarchy.glob(f"*{run_token}*")] if hierarchy.is_dir() else []
     return found
 
 
@@ -397,14 +431,16 @@ def test_a_signal_to_run_local_cleans_up_everything(tmp_path: Path, isolation: s
     # A pod that started a process in a session of its own (setsid), and one just waiting.
     script = f"setsid sleep {token}1 & echo started; exec sleep {token}2"
     path = write_docs(tmp_path, [pod("a", [sh("c", script)]), pod("b", [sh("c", f"sleep {token}3")])])
-    before = set(Path("/tmp").glob("mxnet-run-local-*"))
+    # A private TMPDIR: other runs on this machine make /tmp/mxnet-run-local-* directories too.
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-m", "mxnet_construct", "run-local", str(path), "--isolation", isolation, "--timeout", "60"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmpdir)},
     )
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -413,12 +449,17 @@ def test_a_signal_to_run_local_cleans_up_everything(tmp_path: Path, isolation: s
     else:
         pytest.fail(f"the pod never started: {proc.wait()}")
     time.sleep(0.5)
-    assert _leftovers(token), "the test's own processes are not visible, so it could not see a leak"
+    (run_dir,) = tmpdir.iterdir()
+    run_token = run_dir.name.removeprefix("mxnet-run-local-").lower()
+    started = _leftovers(token, run_token)
+    assert started, "the test's own processes are not visible, so it could not see a leak"
+    if os.geteuid() == 0:
+        assert any(line.startswith("cgroup: ") for line in started), started
     proc.send_signal(signum)
     rest, _ = proc.communicate(timeout=60)
     assert proc.returncode == (143 if signum == signal.SIGTERM else 130), rest
-    assert _leftovers(token) == []
-    assert set(Path("/tmp").glob("mxnet-run-local-*")) == before
+    assert _leftovers(token, run_token) == []
+    assert list(tmpdir.iterdir()) == []
 
 
 # ---------------------------------------------------------------------------------------

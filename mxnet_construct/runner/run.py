@@ -229,7 +229,7 @@ def run_local(
                 out.flush()
             return result
         finally:
-            # A second SIGTERM during cleanup must not cut it short.
+            # A second signal during cleanup must not cut it short.
             with _ignore_term():
                 if launcher is not None:
                     launcher.close()
@@ -238,11 +238,13 @@ def run_local(
 
 @contextlib.contextmanager
 def _ignore_term() -> Iterator[None]:
+    """SIGTERM and SIGINT wait until the cleanup is done (they are already on their way out)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

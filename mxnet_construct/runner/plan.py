@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .model import ContainerPlan, Mount, Plan, PodPlan, RunLocalError, ServiceName, Volume
-from .security import container_security
+from .security import container_security, quantity
 from .validate import absolute_path, config_key, dns_label, dns_subdomain, env_name, hostname, relative_path
 from .workloads import PodSeed, loopback, object_meta, suffix, workload_pods
 
@@ -186,6 +186,8 @@ def _volumes(seed: PodSeed, ctx: _EnvContext) -> dict[str, Volume]:
         elif "emptyDir" in vol:
             ed = vol["emptyDir"] or {}
             size = ed.get("sizeLimit")
+            if size is not None:
+                quantity(size, f"{where} emptyDir.sizeLimit")
             out[name] = Volume(
                 name, "emptyDir", memory=ed.get("medium") == "Memory", size=str(size) if size is not None else None
             )

@@ -32,6 +32,7 @@ from typing import Any
 from .host import HOST_ENV, Handle, host_tool, kill_group, run_host
 from .model import ContainerPlan, PodPlan, RunLocalError, Security
 from .seccomp import runtime_default
+from .security import quantity
 from .validate import hostname
 from .workspace import Workspace
 
@@ -80,7 +81,9 @@ def interpreter_dirs(python: str) -> list[str]:
 
 
 def _bind(source: str | Path, destination: str, *, read_only: bool) -> dict[str, Any]:
-    options = ["rbind", "nosuid", "nodev"] + (["ro"] if read_only else ["rw"])
+    # Not recursive: a mount below the source (say a writable one under the host's /usr)
+    # stays out of the container instead of appearing there writable.
+    options = ["bind", "nosuid", "nodev"] + (["ro"] if read_only else ["rw"])
     return {"destination": destination, "type": "bind", "source": str(source), "options": options}
 
 
@@ -107,8 +110,6 @@ def _resources(security: Security) -> dict[str, Any]:
 
 
 def _tmpfs_size(size: str | None) -> list[str]:
-    from .security import quantity
-
     if not size:
         return []
     return [f"size={int(quantity(size, 'emptyDir.sizeLimit'))}"]

@@ -396,6 +396,110 @@ def test_the_sandbox_says_why_it_cannot_run(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 # ---------------------------------------------------------------------------------------
+# Each part alone: the OCI config without runc, the supervisor without a sandbox
+
+
+def test_the_oci_config_follows_the_pod_spec(tmp_path: Path) -> None:
+    from mxnet_construct.runner.sandbox import INNER_DIR, Sandbox
+    from mxnet_construct.runner.workspace import Workspace
+
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "code"}, "data": {"train.py": "print(1)"}}
+    container = sh(
+        "c",
+        "true",
+        workingDir="/app",
+        env=[{"name": "PATH", "value": "/evil:/usr/bin"}],
+        securityContext={
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+        resources={"limits": {"memory": "256Mi", "cpu": "500m"}},
+        volumeMounts=[
+            {"name": "code", "mountPath": "/app"},
+            {"name": "data", "mountPath": "/data", "subPath": "run1"},
+            {"name": "shm", "mountPath": "/dev/shm"},
+        ],
+    )
+    volumes = [
+        {"name": "code", "configMap": {"name": "code"}},
+        {"name": "data", "persistentVolumeClaim": {"claimName": "data"}},
+        {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": "1Gi"}},
+    ]
+    pod_sc = {"runAsUser": 1001, "fsGroup": 1001, "seccompProfile": {"type": "RuntimeDefault"}}
+    the_plan = plan([cm, pod("p", [container], volumes=volumes, securityContext=pod_sc)])
+    (p,) = the_plan.pods
+    ws = Workspace(the_plan, sys.executable, keep=False)
+    try:
+        ws.materialise(p)
+        config = Sandbox(ws, ["/opt/python"], hard_limit=90).config(p, p.containers[0])
+        process, linux = config["process"], config["linux"]
+        assert process["user"] == {"uid": 1001, "gid": 0, "additionalGids": [1001]}
+        assert process["args"] == ["/usr/bin/timeout", "-s", "KILL", "90", "sh", "-c", "true"]
+        assert process["cwd"] == "/app" and process["noNewPrivileges"] is True
+        assert process["capabilities"]["bounding"] == process["capabilities"]["effective"] == []
+        assert f"PATH={INNER_DIR}/bin:/evil:/usr/bin" in process["env"]
+        assert config["root"]["readonly"] is True and config["hostname"] == "p"
+        assert linux["resources"]["memory"] == {"limit": 256 * 2**20}
+        assert linux["resources"]["cpu"] == {"quota": 50_000, "period": 100_000}
+        assert linux["seccomp"]["defaultAction"] == "SCMP_ACT_ALLOW"
+        assert {"type": "network", "path": "/proc/0/ns/net"} in linux["namespaces"]
+        mounts = {m["destination"]: m for m in config["mounts"]}
+        assert mounts["/app"]["source"] == str(ws.root / "pods" / "p" / "volumes" / "code")
+        assert "ro" in mounts["/app"]["options"] and "rw" in mounts["/data"]["options"]
+        assert mounts["/data"]["source"] == str(ws.root / "claims" / "data" / "run1")
+        assert mounts["/dev/shm"]["type"] == "tmpfs" and f"size={2**30}" in mounts["/dev/shm"]["options"]
+        assert "ro" in mounts["/usr"]["options"] and "ro" in mounts["/etc"]["options"]
+        assert mounts["/opt/python"]["options"][-1] == "ro"
+        assert mounts["/etc/hosts"]["source"] == str(ws.hosts)
+        assert mounts["/proc"]["type"] == "proc" and "ro" in mounts["/sys"]["options"]
+        assert not any(m["source"] == "/" or m["source"] == "/proc" for m in config["mounts"])
+    finally:
+        ws.cleanup()
+    assert not ws.root.exists()
+
+
+def test_the_supervisor_runs_init_containers_in_order_with_any_launcher() -> None:
+    from mxnet_construct.runner.host import Handle
+    from mxnet_construct.runner.report import Output
+    from mxnet_construct.runner.supervisor import Supervisor
+    from mxnet_construct.runner.workspace import Workspace
+
+    class Recorder:
+        """A launcher that runs each container's argv directly and records the order."""
+
+        isolation = "none"
+
+        def __init__(self) -> None:
+            self.order: list[str] = []
+
+        def start(self) -> None:
+            pass
+
+        def spawn(self, p: Any, c: Any) -> Handle:
+            self.order.append(f"{p.name}/{c.name}")
+            return Handle(subprocess.Popen(list(c.argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+
+        def kill(self, handle: Handle) -> None:
+            handle.proc.kill()
+
+        def close(self) -> None:
+            pass
+
+    docs = [pod("p", [sh("main", "echo main")], initContainers=[sh("one", "echo one"), sh("two", "echo two")])]
+    the_plan = plan(docs)
+    ws = Workspace(the_plan, sys.executable, keep=False)
+    launcher = Recorder()
+    try:
+        result = Supervisor(the_plan, ws, launcher, Output(None, 10), timeout=20, allow_running=False).run()
+    finally:
+        ws.cleanup()
+    assert result.ok, result.summary()
+    assert launcher.order == ["p/one", "p/two", "p/main"]
+    assert result.pod("p").log == "main"
+
+
+# ---------------------------------------------------------------------------------------
 # SIGTERM and SIGINT: nothing is left behind
 
 

@@ -521,6 +521,23 @@ def _leftovers(token: str, run_token: str) -> list[str]:
     return found
 
 
+@needs_sandbox
+def test_containers_stopped_while_still_being_created_leave_no_cgroup() -> None:
+    # One pod fails at once; the others are stopped while runc may still be creating them.
+    docs = [pod("bad", [sh("c", "exit 3")])] + [pod(f"w{i}", [sh("c", "sleep 60")]) for i in range(4)]
+    for _ in range(3):
+        result, out = run(docs, keep_dir=True)
+        kept = re.search(r"^run-local: run directory \(kept\): (\S+)$", out, re.M)
+        assert kept, out
+        run_dir = Path(kept.group(1))
+        try:
+            assert not result.ok and result.pod("bad").exit_code == 3
+            token = run_dir.name.removeprefix("mxnet-run-local-").lower()
+            assert _leftovers(f"mxnet-run-local-{token}-", token) == []
+        finally:
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+
 @needs_root
 @pytest.mark.parametrize(
     ("isolation", "signum"),

@@ -22,10 +22,13 @@ price is that pods are not isolated from each other on the network.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +116,30 @@ def _tmpfs_size(size: str | None) -> list[str]:
     if not size:
         return []
     return [f"size={int(quantity(size, 'emptyDir.sizeLimit'))}"]
+
+
+def _remove_cgroups(ident: str) -> None:
+    """Kill what is left in cgroups named ``ident`` and remove them (runc's own cleanup can
+    be cut short, e.g. when a container was killed while being created)."""
+    base = Path("/sys/fs/cgroup")
+    for group in [base / ident, *(h / ident for h in base.iterdir() if h.is_dir())] if base.is_dir() else []:
+        if not group.is_dir():
+            continue
+        for _ in range(50):
+            try:
+                pids = [int(p) for p in (group / "cgroup.procs").read_text().split()]
+            except OSError:
+                pids = []
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+            try:
+                group.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.02)
 
 
 class Sandbox:
@@ -266,8 +293,17 @@ class Sandbox:
         return Handle(proc, ident)
 
     def kill(self, handle: Handle) -> None:
-        """SIGKILL the container's init, which takes its whole PID namespace with it."""
-        run_host([self.runc, "--root", str(self.state), "kill", handle.ident, "KILL"], timeout=10)
+        """SIGKILL the container's init, which takes its whole PID namespace with it.
+
+        A container still being created cannot be signalled yet, and killing ``runc run``
+        then would leave it (and its cgroups) behind: retry until runc knows it, for a few
+        seconds, before falling back to killing runc itself.
+        """
+        for _ in range(60):
+            done = run_host([self.runc, "--root", str(self.state), "kill", handle.ident, "KILL"], timeout=10)
+            if done.returncode == 0 or handle.proc.poll() is not None:
+                return
+            time.sleep(0.05)
         kill_group(handle.proc)
 
     def close(self) -> None:
@@ -276,6 +312,8 @@ class Sandbox:
         known = listing.stdout.split() if listing.returncode == 0 else self.started
         for ident in known:
             run_host([self.runc, "--root", str(self.state), "delete", "--force", ident], timeout=20)
+        for ident in self.started:
+            _remove_cgroups(ident)
         if self.netns_holder is not None and self.netns_holder.poll() is None:
             kill_group(self.netns_holder)
             self.netns_holder.wait(timeout=10)

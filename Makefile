@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(NODE_MAJOR)
 export CDK8S_CHECK_UPGRADE := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: all setup graphviz synth test lint fuzz bench helm imports constraints min-deps clean mxnet-venv checkov-venv
+.PHONY: all setup graphviz runc synth test lint fuzz bench helm imports constraints min-deps k8s-types clean mxnet-venv checkov-venv
 
 all: synth
 
@@ -24,6 +24,12 @@ setup: $(VENV)/.stamp node_modules/.stamp graphviz
 # machines here run as root. Elsewhere, install graphviz with your package manager.
 graphviz:
 	@command -v dot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; }
+
+# run-local's sandbox runs every container under runc, also a Debian package (it looks in
+# the system directories only, never in PATH). Needed by `make test` and by anything that
+# runs run-local; elsewhere, install runc with your package manager.
+runc:
+	@[ -x /usr/sbin/runc ] || [ -x /usr/bin/runc ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq runc >/dev/null; }
 
 # The library declares version ranges (pyproject.toml); constraints.txt pins the whole dev
 # environment to exact versions, so every clone and CI run installs the same set.
@@ -59,7 +65,7 @@ OUT ?= dist
 synth: setup
 	$(CDK8S) synth --output $(OUT)
 
-test: setup mxnet-venv checkov-venv
+test: setup mxnet-venv checkov-venv runc
 	$(VENV)/bin/pytest
 
 lint: setup
@@ -116,6 +122,11 @@ constraints: setup
 # in mxnet_construct/_crds.py, which tests/test_crds.py checks against crds/.
 imports: setup
 	$(CDK8S) import --language python --output imports
+
+# Regenerates mxnet_construct/k8s_types.py (the typed pod parts) from the Kubernetes 1.27
+# schema that kubernetes-validate ships (offline); tests/test_typed_parts.py checks it is current.
+k8s-types: setup
+	$(VENV)/bin/python scripts/gen_k8s_types.py
 
 clean:
 	rm -rf $(VENV) $(MXNET_VENV) $(CHECKOV_VENV) node_modules build

@@ -3,7 +3,8 @@
 Tests marked ``mxnet`` run the synthesized example release with MXNet 1.9.1 from
 ``.mxnet-venv`` (``make test`` creates it). The others use the dev venv's Python and small
 shell/Python commands, so they check the runner's own behaviour in a second or two.
-Namespace isolation needs root, as in CI.
+The runc sandbox (``--isolation namespaces``) needs root and runc, as in CI; tests that need
+it skip elsewhere, naming what is missing. tests/test_sandbox.py attacks the sandbox itself.
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ import yaml
 
 from mxnet_construct import GitRepository, cli
 from mxnet_construct.runner import RunLocalError, RunResult, plan, run_local
+from mxnet_construct.runner.sandbox import sandbox_available
 from tests.helpers import ROOT, make_chart, synth, synth_yaml
+
+SANDBOX, WHY_NOT = sandbox_available()
+# The runc sandbox needs root and runc (`make test` installs runc); elsewhere say why not.
+needs_sandbox = pytest.mark.skipif(not SANDBOX, reason=f"the runc sandbox cannot run here: {WHY_NOT}")
 
 EXAMPLE = ROOT / "examples" / "distributed_training"
 MXNET_PYTHON = ROOT / ".mxnet-venv" / "bin" / "python"
@@ -276,6 +282,7 @@ def test_jobset_expands_replicated_jobs_with_dns_and_order() -> None:
     assert addresses["js-scheduler-0-0.js.default.svc.cluster.local"] == pods[0].ip
 
 
+@needs_sandbox
 def test_git_clone_init_container_needs_an_explicit_skip() -> None:
     code = GitRepository(repository="https://github.com/apache/incubator-mxnet.git", revision="1.9.1")
     docs_list = synth(make_chart(mode="distributed", code=code))
@@ -350,7 +357,7 @@ def files_pod() -> list[dict[str, Any]]:
     ]
 
 
-@pytest.mark.parametrize("isolation", ["namespaces", "none"])
+@pytest.mark.parametrize("isolation", [pytest.param("namespaces", marks=needs_sandbox), "none"])
 def test_volumes_init_containers_and_names_work_in_the_pod(isolation: str) -> None:
     result, out = run(files_pod(), isolation=isolation)
     assert result.ok, out
@@ -374,6 +381,7 @@ def test_volumes_init_containers_and_names_work_in_the_pod(isolation: str) -> No
     assert "Succeeded" in out and f"isolation: {isolation}" in out
 
 
+@needs_sandbox
 def test_config_map_volumes_are_read_only_and_emptydirs_private_per_pod() -> None:
     cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "code"}, "data": {"f": "x"}}
     script = (
@@ -399,6 +407,7 @@ def test_config_map_volumes_are_read_only_and_emptydirs_private_per_pod() -> Non
         assert result.pod(name).log.splitlines() == ["read-only", "0"]
 
 
+@needs_sandbox
 def test_a_hung_pod_is_killed_at_the_timeout_and_named() -> None:
     docs = [pod("stuck", [sh("c", "echo waiting; sleep 60")]), pod("quick", [sh("c", "true")])]
     start = time.monotonic()
@@ -411,6 +420,7 @@ def test_a_hung_pod_is_killed_at_the_timeout_and_named() -> None:
     assert "stuck | waiting" in out.replace("  ", " ").replace("  ", " ")
 
 
+@needs_sandbox
 def test_a_failing_container_fails_the_run_at_once_and_stops_the_rest() -> None:
     docs = [pod("bad", [sh("c", "echo oops; exit 3")]), pod("waiter", [sh("c", "sleep 60")])]
     start = time.monotonic()
@@ -422,6 +432,7 @@ def test_a_failing_container_fails_the_run_at_once_and_stops_the_rest() -> None:
     assert result.reason == "pod bad: container c exited 3"
 
 
+@needs_sandbox
 def test_a_failing_init_container_keeps_the_main_container_from_starting() -> None:
     docs = [pod("p", [sh("main", "echo should-not-run")], initContainers=[sh("first", "exit 1"), sh("second", "true")])]
     result, _ = run(docs, isolation="namespaces")
@@ -431,6 +442,7 @@ def test_a_failing_init_container_keeps_the_main_container_from_starting() -> No
     assert not p.containers["second"].started and not p.containers["main"].started
 
 
+@needs_sandbox
 def test_long_running_pods_need_allow_running() -> None:
     deployment = {
         "apiVersion": "apps/v1",
@@ -450,6 +462,7 @@ def test_long_running_pods_need_allow_running() -> None:
     assert "2 still running (allowed)" in result.reason
 
 
+@needs_sandbox
 def test_allow_running_ends_once_the_jobs_are_done() -> None:
     server = {
         "apiVersion": "apps/v1",
@@ -506,6 +519,7 @@ def final_lines(result: RunResult) -> list[tuple[int, int, float, str]]:
 
 
 @pytest.mark.mxnet
+@needs_sandbox
 @pytest.mark.parametrize(
     ("servers", "workers", "lifecycle"),
     [(1, 1, "long-running"), (2, 3, "long-running"), (1, 2, "job"), (1, 2, "jobset")],
@@ -532,6 +546,7 @@ def test_example_release_trains_with_real_mxnet(
 
 
 @pytest.mark.mxnet
+@needs_sandbox
 def test_worker_count_disagreeing_with_replicas_is_reported_as_a_hang(tmp_path: Path, mxnet_python: str) -> None:
     docs = example_docs(servers=1, workers=2)
     broken = copy.deepcopy(docs)

@@ -1,0 +1,120 @@
+"""What a run did: per-container output, per-pod status, the verdict and its summary table."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from typing import IO, Literal, TypeAlias
+
+PodStatus: TypeAlias = Literal["Succeeded", "Failed", "Running", "Hung", "Stopped", "Pending"]
+IsolationUsed: TypeAlias = Literal["namespaces", "none"]
+
+
+@dataclasses.dataclass
+class ContainerResult:
+    """What one container did: exit code (None if it never ended) and its output lines."""
+
+    name: str
+    init: bool
+    exit_code: int | None = None
+    lines: list[str] = dataclasses.field(default_factory=list)
+    started: bool = False
+
+
+@dataclasses.dataclass
+class PodResult:
+    """The outcome of one pod.
+
+    ``status`` is ``Succeeded`` (every container exited 0), ``Failed`` (one exited
+    non-zero or could not start), ``Hung`` (still running at the timeout, killed),
+    ``Running`` (a long-running pod still up at the end while ``allow_running`` is set),
+    ``Stopped`` (killed because another pod failed) or ``Pending`` (never started).
+    """
+
+    name: str
+    workload: str
+    component: str
+    ip: str
+    status: PodStatus = "Pending"
+    exit_code: int | None = None
+    seconds: float = 0.0
+    containers: dict[str, ContainerResult] = dataclasses.field(default_factory=dict)
+    reason: str = ""
+
+    @property
+    def log(self) -> str:
+        """Output of the pod's first (main) container."""
+        main = next((c for c in self.containers.values() if not c.init), None)
+        return "\n".join(main.lines) if main else ""
+
+
+@dataclasses.dataclass
+class RunResult:
+    """The outcome of a run: ``ok`` only if every pod that must finish exited 0."""
+
+    ok: bool
+    reason: str
+    pods: list[PodResult]
+    notes: list[str]
+    isolation: IsolationUsed
+    seconds: float
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def pod(self, name: str) -> PodResult:
+        for p in self.pods:
+            if p.name == name:
+                return p
+        raise KeyError(f"no pod {name!r}; pods: {', '.join(p.name for p in self.pods)}")
+
+    def by_component(self, component: str) -> list[PodResult]:
+        return [p for p in self.pods if p.component == component]
+
+    def summary(self) -> str:
+        """The summary table printed at the end of a run."""
+        rows = [("POD", "WORKLOAD", "IP", "STATUS", "EXIT", "TIME", "DETAIL")]
+        for p in self.pods:
+            rows.append(
+                (
+                    p.name,
+                    p.workload,
+                    p.ip,
+                    p.status,
+                    "" if p.exit_code is None else str(p.exit_code),
+                    f"{p.seconds:.1f}s",
+                    p.reason,
+                )
+            )
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths, strict=True)) + ("  " + r[-1] if r[-1] else "")
+            for r in rows
+        ]
+        verdict = "OK" if self.ok else "FAILED"
+        lines.append(f"{verdict}: {self.reason} ({self.seconds:.1f}s, isolation: {self.isolation})")
+        return "\n".join(line.rstrip() for line in lines)
+
+
+class Output:
+    """Prefixes each line with its pod (and container) and writes it atomically."""
+
+    def __init__(self, stream: IO[str] | None, width: int) -> None:
+        self.stream = stream
+        self.width = width
+        self.lock = threading.Lock()
+
+    def line(self, prefix: str, text: str) -> None:
+        if self.stream is None:
+            return
+        with self.lock:
+            self.stream.write(f"{prefix.ljust(self.width)} | {text}\n")
+            self.stream.flush()
+
+    def note(self, text: str) -> None:
+        if self.stream is None:
+            return
+        with self.lock:
+            self.stream.write(f"run-local: {text}\n")
+            self.stream.flush()

@@ -1,0 +1,250 @@
+"""``run_local``: plan, prepare the run directory, supervise, report, clean up.
+
+Cleanup is complete on every way out: a normal end, an exception, Ctrl-C (SIGINT) or
+SIGTERM. Both signals are turned into exceptions while a run is in progress (in the main
+thread), so the same ``finally`` blocks kill every container (``runc kill``, or the
+process group and cgroup), delete the runc containers and their cgroups, end the network
+namespace and remove the run directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import posixpath
+import shutil
+import signal
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any, Literal, TypeAlias
+
+from .host import BASE_PATH
+from .model import Plan, RunLocalError
+from .plain import Plain
+from .plan import plan
+from .report import Output, RunResult
+from .sandbox import Sandbox, interpreter_dirs, sandbox_available
+from .supervisor import Launcher, Supervisor
+from .workloads import load_manifests
+from .workspace import Workspace
+
+Isolation: TypeAlias = Literal["auto", "namespaces", "none"]
+ISOLATIONS: tuple[Isolation, ...] = ("auto", "namespaces", "none")
+DEFAULT_TIMEOUT = 120.0
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived during a run; raised so that every cleanup runs, then exit 143."""
+
+
+def default_python() -> str:
+    """The interpreter ``python3`` maps to: the project's ``.mxnet-venv`` if it exists."""
+    for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        candidate = root / ".mxnet-venv" / "bin" / "python"
+        if candidate.exists():
+            return str(candidate)
+    return shutil.which("python3", path=BASE_PATH) or "python3"
+
+
+def namespaces_available() -> tuple[bool, str]:
+    """Whether ``--isolation namespaces`` (the runc sandbox) can run here, and if not why."""
+    return sandbox_available()
+
+
+@contextlib.contextmanager
+def _signals_raise() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` (SIGINT already raises KeyboardInterrupt)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Terminated(signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interpreter(python: str | None) -> str:
+    interpreter = python or default_python()
+    found = shutil.which(interpreter, path=BASE_PATH) if "/" not in interpreter else interpreter
+    if found is None or not Path(found).is_file():
+        raise RunLocalError(
+            f"python: {interpreter!r} is not an executable; create the MXNet venv with `make mxnet-venv` or pass --python"
+        )
+    # Resolve the directories (a symlinked venv) but not the file: a venv's python is a
+    # symlink to the base interpreter, and following it would lose the venv.
+    return os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(found))), os.path.basename(found))
+
+
+def _choose(isolation: Isolation, notes: list[str]) -> Literal["namespaces", "none"]:
+    if isolation == "none":
+        return "none"
+    can, why = sandbox_available()
+    if can:
+        return "namespaces"
+    if isolation == "namespaces":
+        raise RunLocalError(
+            f"isolation 'namespaces' is not available: {why}; use --isolation none to run plain processes"
+        )
+    notes.append(f"no sandbox ({why}): running plain processes in the host network with rewritten paths and names")
+    return "none"
+
+
+def _is_git_clone(argv: Sequence[str]) -> bool:
+    words = " ".join(argv).split()
+    return any(
+        posixpath.basename(w) == "git" and i + 1 < len(words) and "clone" in words[i + 1 : i + 6]
+        for i, w in enumerate(words)
+    )
+
+
+def _refuse_git_clone(the_plan: Plan) -> None:
+    for pod in the_plan.pods:
+        for c in pod.init_containers:
+            if _is_git_clone(c.argv):
+                raise RunLocalError(
+                    f"pod {pod.name} init container {c.name!r} runs `{' '.join(c.argv)}`, but pods have no network in a local run; "
+                    f"skip it with --skip-init {c.name} (its volume then stays empty) or ship the code in the manifests (LocalFiles or an existing ConfigMap)"
+                )
+
+
+def _differences(the_plan: Plan, python: str, isolation: str) -> list[str]:
+    notes = [
+        f"images are ignored: `python3` and `python` run {python}; other commands are the host's",
+        "DMLC_INTERFACE=lo on ps-lite containers (those with DMLC_ROLE): there is no eth0 here",
+        f"pod IPs are loopback addresses ({the_plan.pods[0].ip} ...); Service and pod names resolve to them",
+        "PYTHONUNBUFFERED=1 and a fresh HOME per pod, so output shows up live",
+    ]
+    if isolation == "namespaces":
+        notes += [
+            "each container runs under runc as its securityContext says (user, groups, capabilities, "
+            "no_new_privs, read-only root, seccomp RuntimeDefault, memory/CPU limits), on read-only binds of the host's /usr and /etc",
+            "probes and restart policies are not applied: each container runs once",
+            "all pods share one network namespace holding only lo (no NetworkPolicy is enforced)",
+        ]
+    else:
+        user = "root" if os.geteuid() == 0 else "the current user"
+        notes += [
+            f"no sandbox: probes, resources, securityContext (users, capabilities) and restart policies are not applied: processes run as {user}, each container once",
+            "no namespaces: pods share the host network (ports may collide with other programs) and /etc/hosts is the host's",
+        ]
+    claims = sorted({v.claim for p in the_plan.pods for v in p.volumes.values() if v.kind == "claim"})
+    if claims:
+        notes.append(f"persistent volume claims are fresh empty directories: {', '.join(claims)}")
+    host_paths = sorted({v.name for p in the_plan.pods for v in p.volumes.values() if v.kind == "hostPath"})
+    if host_paths:
+        notes.append(f"hostPath volumes are fresh empty directories, never the host's: {', '.join(host_paths)}")
+    return notes
+
+
+def run_local(
+    paths: Sequence[str | os.PathLike[str]] = (),
+    *,
+    documents: Sequence[Mapping[str, Any]] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    python: str | None = None,
+    skip_init: Sequence[str] = (),
+    allow_running: bool = False,
+    isolation: Isolation = "auto",
+    out: IO[str] | None = None,
+    keep_dir: bool = False,
+) -> RunResult:
+    """Run every pod of the manifests in ``paths`` (or ``documents``) locally.
+
+    Args:
+        paths: Synthesized manifest files (``dist/*.k8s.yaml``).
+        documents: Already-loaded objects, instead of (or in addition to) ``paths``.
+        timeout: Seconds the whole run may take. Pods still running then are killed and
+            the run fails naming them (ps-lite itself never times out).
+        python: Interpreter that ``python3`` and ``python`` run in the pods; default
+            :func:`default_python` (the project's ``.mxnet-venv`` when present).
+        skip_init: Init containers (by name) not to run, e.g. ``git-clone-repository``,
+            which cannot clone without a network.
+        allow_running: Pods of long-running workloads (Deployment, StatefulSet, ...)
+            still running when the wait ends count as ``Running`` rather than a failure.
+            The wait then ends once every Job/JobSet pod has finished, or at ``timeout``.
+        isolation: ``namespaces`` (the runc sandbox), ``none`` or ``auto`` (the sandbox
+            when available).
+        out: Where pod output (prefixed with the pod name), notes and the summary go;
+            None prints nothing (the result still holds every line).
+        keep_dir: Keep the run's temporary directory (volumes, OCI bundles, hosts file).
+
+    Returns:
+        A :class:`RunResult`; ``ok`` is true only if every pod that has to finish exited 0.
+
+    Raises:
+        RunLocalError: the manifests cannot be run locally (before anything started).
+        Terminated: SIGTERM arrived; everything was cleaned up first.
+    """
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise RunLocalError(f"timeout: {timeout!r} is not valid; give a number of seconds > 0")
+    if isolation not in ISOLATIONS:
+        raise RunLocalError(f"isolation: {isolation!r} is not valid; use one of {', '.join(ISOLATIONS)}")
+    docs = load_manifests(paths) + [dict(d) for d in documents or ()]
+    the_plan = plan(docs, skip_init=skip_init)
+    interpreter = _interpreter(python)
+    notes = list(the_plan.notes)
+    chosen = _choose(isolation, notes)
+    if chosen == "namespaces":
+        _refuse_git_clone(the_plan)
+    notes += _differences(the_plan, python or default_python(), chosen)
+    width = max(
+        len(p.name) + max((len(c.name) + 1 for c in (*p.init_containers, *p.containers[1:])), default=0)
+        for p in the_plan.pods
+    )
+    output = Output(out, width)
+    hard_limit = int(timeout) + 30
+    with _signals_raise():
+        ws = Workspace(the_plan, interpreter, keep_dir)
+        launcher: Launcher | None = None
+        try:
+            launcher = (
+                Sandbox(ws, interpreter_dirs(interpreter), hard_limit)
+                if chosen == "namespaces"
+                else Plain(ws, hard_limit)
+            )
+            workloads = sorted({p.workload for p in the_plan.pods})
+            output.note(f"{len(the_plan.pods)} pods from {len(workloads)} workloads: {', '.join(workloads)}")
+            for note in notes:
+                output.note(f"note: {note}")
+            if keep_dir:
+                output.note(f"run directory (kept): {ws.root}")
+            launcher.start()
+            result = Supervisor(
+                the_plan, ws, launcher, output, timeout=float(timeout), allow_running=allow_running
+            ).run()
+            if isinstance(launcher, Plain) and launcher.rewrites:
+                rewritten = f"{launcher.rewrites} values rewritten (mount paths into {ws.root}/pods/*/fs, Service names and pod FQDNs into loopback addresses)"
+                notes.append(rewritten)
+                output.note(f"note: {rewritten}")
+            result.notes = notes
+            if out is not None:
+                out.write(result.summary() + "\n")
+                out.flush()
+            return result
+        finally:
+            # A second signal during cleanup must not cut it short.
+            with _ignore_term():
+                if launcher is not None:
+                    launcher.close()
+                ws.cleanup()
+
+
+@contextlib.contextmanager
+def _ignore_term() -> Iterator[None]:
+    """SIGTERM and SIGINT wait until the cleanup is done (they are already on their way out)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

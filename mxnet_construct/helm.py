@@ -40,6 +40,7 @@ from typing import Any, NoReturn
 import yaml
 
 from .options import (
+    ACCESS_MODES,
     EnvVar,
     ExistingConfigMap,
     GitRepository,
@@ -274,8 +275,8 @@ class Param:
         target: Dotted path of the option it sets in :class:`MXNetOptions`, e.g.
             ``git_image.pull_policy``; ``code`` keys are resolved together (chart
             priority configMap > files > cloneFilesFromGit).
-        chart: True for the keys of the Bitnami chart README's parameter table, False for
-            this library's extensions.
+        chart: True for the Bitnami chart's keys (its README's parameter table, then the
+            keys only its 1.4.x ``values.yaml`` has), False for this library's extensions.
         note: What differs from the chart, for the migration table.
         python: How the argument is written in Python, when it can't be derived from
             ``target``.
@@ -423,7 +424,8 @@ PARAMS: tuple[Param, ...] = (
         "persistence.accessMode",
         STR,
         "persistence.access_mode",
-        note="the README's key; chart 1.4.x wrote `accessModes` into its claims, so alone and not `ReadWriteOnce` it is an error",
+        note="no effect: chart 1.4.x ignored it and wrote `accessModes` into its claims; alone and not `ReadWriteOnce` it is an error, since a claim's modes can't change",
+        no_effect=True,
     ),
     Param(
         "persistence.accessModes",
@@ -735,7 +737,8 @@ def _check_access_mode(got: Mapping[str, Any]) -> None:
     someone, so the values must say which they mean.
     """
     mode = got.get("persistence.accessMode")
-    if mode is None or mode == "ReadWriteOnce" or "persistence.accessModes" in got:
+    if mode not in ACCESS_MODES or mode == "ReadWriteOnce" or "persistence.accessModes" in got:
+        # An invalid mode is reported by the options, naming the allowed ones.
         return
     raise ValueError(
         f"persistence.accessMode: {mode!r} is ambiguous: chart 1.4.x ignored this key and gave its claims "

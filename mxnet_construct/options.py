@@ -311,9 +311,9 @@ class Persistence:
     """The ``data`` volume mounted at ``mount_path``. Chart: ``persistence.*``.
 
     Disabled, it is an emptyDir. Enabled, the scheduler and standalone pods mount a
-    PersistentVolumeClaim named ``<fullname>-scheduler-data`` / ``<fullname>-data`` (the
-    same name the pod's volume claims: the 3.x chart got this wrong), and servers and
-    workers get one claim per pod from a volumeClaimTemplate named ``data``.
+    PersistentVolumeClaim named ``<fullname>-scheduler`` / ``<fullname>``, the names chart
+    1.4.x gave them (so a release adopted from it keeps its data), and servers and workers
+    get one claim per pod from a volumeClaimTemplate named ``data`` labelled like the chart's.
 
     Args:
         enabled: Use PersistentVolumeClaims instead of an emptyDir.

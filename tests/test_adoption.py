@@ -27,7 +27,7 @@ import cdk8s
 import pytest
 import yaml
 
-from mxnet_construct import MXNetChart
+from mxnet_construct import Entrypoint, EnvVar, LocalFiles, MXNetChart, RoleOptions
 from mxnet_construct.helm import load_values_file
 from tests.helpers import ROOT, synth
 
@@ -368,3 +368,61 @@ def test_volume_permissions_without_persistence_adds_no_root_init_container(mode
     for doc in (d for d in docs if d["kind"] in ("Deployment", "StatefulSet")):
         (init,) = pod_of(doc)["initContainers"]
         assert init["name"] == "volume-permissions" and init["securityContext"]["runAsUser"] == 0
+
+
+RANK_PROBE = """\
+import os
+
+import mxnet as mx
+
+kv = mx.kv.create("dist_sync")
+print("RANK", os.environ["WORKER_RANK"], os.environ["HOSTNAME_HINT"], flush=True)
+"""
+MXNET_PYTHON = ROOT / ".mxnet-venv" / "bin" / "python"
+
+
+@pytest.mark.mxnet
+@pytest.mark.parametrize("lifecycle", ["long-running", "job"])
+def test_every_worker_sees_its_rank_with_real_mxnet(lifecycle: str) -> None:
+    # Imported here: only this test needs the local runner.
+    from mxnet_construct.runner import run_local
+
+    if not MXNET_PYTHON.exists():
+        pytest.fail(f"{MXNET_PYTHON} is missing: create it with `make mxnet-venv` (make test does)")
+    chart = MXNetChart(
+        cdk8s.Testing.app(),
+        "rank",
+        mode="distributed",
+        worker_count=3,
+        lifecycle=lifecycle,  # type: ignore[arg-type]
+        code=LocalFiles(files={"probe.py": RANK_PROBE}),
+        entrypoint=Entrypoint(file="probe.py"),
+        worker=RoleOptions(extra_env=[EnvVar.from_field("HOSTNAME_HINT", "metadata.name")]),
+    )
+    result = run_local(documents=synth(chart), timeout=120, python=str(MXNET_PYTHON), isolation="namespaces")
+    assert result.ok, result.reason
+    seen = sorted(
+        tuple(line.split()[1:])
+        for w in result.by_component("worker")
+        for line in w.log.splitlines()
+        if line.startswith("RANK ")
+    )
+    # StatefulSet pods rank-mxnet-worker-<ordinal>; Indexed Job pods carry the index before a random suffix.
+    ordinals = [int(re.search(r"-worker-(\d+)", pod)[1]) for _, pod in seen]  # type: ignore[index]
+    assert [int(rank) for rank, _ in seen] == [o + 1 for o in ordinals]
+    assert sorted(ordinals) == [0, 1, 2]
+
+
+def test_the_runbook_and_the_differences_table_are_in_the_migration_doc() -> None:
+    doc = (ROOT / "docs" / "migration.md").read_text()
+    runbook = doc[doc.index("### Runbook") : doc.index("### Remaining differences")]
+    # Helm forgets the release by losing its records, never by `helm uninstall`.
+    assert "kubectl delete secret -n NS -l owner=helm,name=REL" in runbook
+    assert "Do not run\n   `helm uninstall`" in runbook
+    assert "--dry-run=server" in runbook and "kubectl replace" in runbook and "--server-side" in runbook
+    table = doc[doc.index("### Remaining differences") : doc.index("### Migration table")]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| Difference")]
+    for topic in ("Recreate", "schedulerPort", "bash -c", "helm.sh/chart", "targetPort", "imagePullSecrets"):
+        assert any(topic in row for row in rows), topic
+    # Every row gives the chart's behaviour, ours and the reason.
+    assert all(row.count(" | ") == 3 and not row.rstrip(" |").endswith("|") for row in rows)

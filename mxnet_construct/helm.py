@@ -424,7 +424,7 @@ PARAMS: tuple[Param, ...] = (
         "persistence.accessMode",
         STR,
         "persistence.access_mode",
-        note="no effect: chart 1.4.x ignored it and wrote `accessModes` into its claims; alone and not `ReadWriteOnce` it is an error, since a claim's modes can't change",
+        note="no effect: chart 1.4.x ignored it and wrote `accessModes` into its claims; beside `accessModes` it is ignored with a warning, alone and not `ReadWriteOnce` it is an error (a claim's modes can't change)",
         no_effect=True,
     ),
     Param(
@@ -728,17 +728,28 @@ def _scheduler_port(got: dict[str, Any]) -> None:
         )
 
 
-def _check_access_mode(got: Mapping[str, Any]) -> None:
-    """Refuses ``persistence.accessMode`` alone with a mode chart 1.4.x never wrote.
+def _check_access_mode(got: dict[str, Any]) -> None:
+    """Resolves ``persistence.accessMode`` the way chart 1.4.x did, or refuses to guess.
 
     The chart's templates read ``persistence.accessModes`` only (``[ReadWriteOnce]`` in its
     ``values.yaml``), so a release made with ``accessMode: ReadWriteMany`` has ReadWriteOnce
-    claims, and a claim's access modes can't change. Guessing either way would be wrong for
-    someone, so the values must say which they mean.
+    claims, and a claim's access modes can't change. With both keys (``helm get values
+    --all`` gives both), ``accessModes`` wins as in the chart, with a warning when they
+    disagree. ``accessMode`` alone, other than ReadWriteOnce, could mean either, so it is
+    refused.
     """
     mode = got.get("persistence.accessMode")
-    if mode not in ACCESS_MODES or mode == "ReadWriteOnce" or "persistence.accessModes" in got:
+    if mode not in ACCESS_MODES or mode == "ReadWriteOnce":
         # An invalid mode is reported by the options, naming the allowed ones.
+        return
+    modes = got.get("persistence.accessModes")
+    if modes is not None:
+        if mode not in modes:
+            _warn(
+                f"persistence.accessMode {mode!r} ignored: persistence.accessModes {list(modes)} wins, as in chart "
+                "1.4.x, whose claims have those modes"
+            )
+            del got["persistence.accessMode"]
         return
     raise ValueError(
         f"persistence.accessMode: {mode!r} is ambiguous: chart 1.4.x ignored this key and gave its claims "

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ import pytest
 import yaml
 
 from mxnet_construct import Entrypoint, EnvVar, LocalFiles, MXNetChart, RoleOptions
-from mxnet_construct.helm import load_values_file
+from mxnet_construct.helm import ValuesWarning, load_values_file
 from tests.helpers import ROOT, synth
 
 DATA = ROOT / "tests" / "data" / "bitnami-mxnet-1.4.26"
@@ -172,6 +173,19 @@ CASES = [
             },
         },
     ),
+    # A release installed with the README's accessMode: the chart read only accessModes, so
+    # its claims are ReadWriteOnce; `helm get values --all` gives both keys.
+    Case(
+        "readme-access-mode-ignored-by-the-chart",
+        {
+            "mode": "distributed",
+            "persistence": {"enabled": True, "accessMode": "ReadWriteMany", "accessModes": ["ReadWriteOnce"]},
+        },
+        {
+            **distributed_facts(templates=[claim_template("rel", modes=["ReadWriteOnce"])]),
+            "PersistentVolumeClaim/rel-mxnet-scheduler": {"accessModes": ["ReadWriteOnce"]},
+        },
+    ),
     # nameOverride replaces "mxnet" in the fullname and in the name label of every selector.
     Case(
         "name-override",
@@ -297,6 +311,7 @@ def facts(docs: list[dict[str, Any]], *, ours: bool) -> dict[str, dict[str, Any]
 
 
 def render(case: Case, tmp_path: Path) -> list[dict[str, Any]]:
+    """Our output for the case, through the values-file path ``template`` uses."""
     if isinstance(case.values, str):
         values = load_values_file(DATA / case.values)
     else:
@@ -306,7 +321,10 @@ def render(case: Case, tmp_path: Path) -> list[dict[str, Any]]:
         values_file = tmp_path / "values.yaml"
         values_file.write_text(yaml.safe_dump(case.values))
         values = load_values_file(values_file)
-    return synth(MXNetChart.from_helm_values(cdk8s.Testing.app(), case.release, values))
+    with warnings.catch_warnings():
+        # A values set may warn on purpose (an accessMode the chart ignored).
+        warnings.simplefilter("ignore", ValuesWarning)
+        return synth(MXNetChart.from_helm_values(cdk8s.Testing.app(), case.release, values))
 
 
 # --- the tests ----------------------------------------------------------------------------------

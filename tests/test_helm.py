@@ -417,6 +417,14 @@ def test_access_modes_follow_the_chart(persistence: dict[str, Any], expected: li
     assert find(docs, "PersistentVolumeClaim", "my-release-mxnet")["spec"]["accessModes"] == expected
 
 
+def test_access_modes_win_over_a_disagreeing_access_mode_with_a_warning() -> None:
+    # `helm get values --all` of a release installed with the README's accessMode gives both.
+    values = {"persistence": {"enabled": True, "accessMode": "ReadWriteMany", "accessModes": ["ReadWriteOnce"]}}
+    with pytest.warns(ValuesWarning, match=r"persistence.accessMode 'ReadWriteMany' ignored: persistence.accessModes"):
+        docs = synth(helm_chart(values))
+    assert find(docs, "PersistentVolumeClaim", "my-release-mxnet")["spec"]["accessModes"] == ["ReadWriteOnce"]
+
+
 def test_access_mode_alone_that_the_chart_ignored_is_an_error() -> None:
     with pytest.raises(ValueError, match=r"^persistence.accessMode: 'ReadWriteMany' is ambiguous: chart 1.4.x ignored"):
         chart_kwargs_from_values({"persistence": {"accessMode": "ReadWriteMany"}})

@@ -30,6 +30,7 @@ import yaml
 
 from mxnet_construct import Entrypoint, EnvVar, LocalFiles, MXNetChart, RoleOptions
 from mxnet_construct.helm import ValuesWarning, load_values_file
+from mxnet_construct.helm_cli import merge_values
 from tests.helpers import ROOT, synth
 
 DATA = ROOT / "tests" / "data" / "bitnami-mxnet-1.4.26"
@@ -120,6 +121,17 @@ CASES = [
     Case(
         "git-entrypoint",
         "git-entrypoint.values.yaml",
+        distributed_facts(volumes=("data", "git-cloned-files")),
+        rendered="git-entrypoint.yaml",
+    ),
+    # What the runbook's `helm get values REL --all` gives for that release: the chart's
+    # values.yaml with the user's values merged over it.
+    Case(
+        "helm-get-values-all",
+        merge_values(
+            yaml.safe_load((DATA / "values.yaml").read_text()),
+            yaml.safe_load((DATA / "git-entrypoint.values.yaml").read_text()),
+        ),
         distributed_facts(volumes=("data", "git-cloned-files")),
         rendered="git-entrypoint.yaml",
     ),

@@ -714,7 +714,11 @@ def _scheduler_port(got: dict[str, Any]) -> None:
     container port and every ``DMLC_PS_ROOT_PORT``.
 
     The chart's clients dialled the Service on ``schedulerPort`` while the Service listened
-    on ``service.port``, so two different numbers hung every worker; that is refused.
+    on ``service.port``, so two different numbers hung every worker; that is refused rather
+    than mapped. Mapping would work for servers and workers (measured with MXNet 1.9.1: a
+    client dialling a forwarded port completes dist_sync), but the scheduler also connects
+    to its own ``DMLC_PS_ROOT_URI:DMLC_PS_ROOT_PORT``, the Service name here, on the port it
+    binds, so through a Service the two numbers must be one.
     """
     service_port = got.pop("service.port", None)
     if service_port is None:

@@ -66,7 +66,7 @@ def image_pull_secrets(options: MXNetOptions, *, with_git: bool) -> list[Doc]:
     sources = [options.global_image_pull_secrets, options.image.pull_secrets]
     if with_git:
         sources.append(options.git_image.pull_secrets)
-    if options.volume_permissions.enabled:
+    if volume_permissions_on(options):
         sources.append(options.volume_permissions.image.pull_secrets)
     for group in sources:
         for name in group:
@@ -117,30 +117,30 @@ def volumes(
     vols: list[Doc] = []
     mounts: list[Doc] = []
     code = options.code
-    if code is not None:
+    code_volume = c.code_volume_name(options)
+    if code_volume is not None:
         if isinstance(code, ExistingConfigMap):
-            vols.append({"name": "code", "configMap": {"name": code.name}})
+            vols.append({"name": code_volume, "configMap": {"name": code.name}})
         elif isinstance(code, LocalFiles):
-            vols.append({"name": "code", "configMap": {"name": names.files}})
+            vols.append({"name": code_volume, "configMap": {"name": names.files}})
         else:
-            vols.append({"name": "code", "emptyDir": {}})
-        mounts.append({"name": "code", "mountPath": c.CODE_MOUNT})
+            vols.append({"name": code_volume, "emptyDir": {}})
+        mounts.append({"name": code_volume, "mountPath": c.CODE_MOUNT})
     if not options.persistence.enabled:
-        vols.append({"name": "data", "emptyDir": {}})
+        vols.append({"name": c.DATA_VOLUME, "emptyDir": {}})
     elif not claim_template:
-        vols.append({"name": "data", "persistentVolumeClaim": {"claimName": names.data_claim(component)}})
+        vols.append({"name": c.DATA_VOLUME, "persistentVolumeClaim": {"claimName": names.data_claim(component)}})
     elif options.lifecycle != "long-running":
         # Jobs have no volumeClaimTemplates: each pod gets a claim of its own that lives
         # as long as the pod (a generic ephemeral volume), which is what a pod that never
         # restarts can use. Results meant to outlive the job belong on the scheduler's
         # claim or in object storage.
-        vols.append(
-            {"name": "data", "ephemeral": {"volumeClaimTemplate": data_claim_template(names, options, component)}}
-        )
-    mounts.append({"name": "data", "mountPath": options.persistence.mount_path})
+        template = data_claim_template(names, options, c.labels(names, component))
+        vols.append({"name": c.DATA_VOLUME, "ephemeral": {"volumeClaimTemplate": template}})
+    mounts.append({"name": c.DATA_VOLUME, "mountPath": options.persistence.mount_path})
     if options.existing_secret:
-        vols.append({"name": "secrets", "secret": {"secretName": options.existing_secret}})
-        mounts.append({"name": "secrets", "mountPath": c.SECRETS_MOUNT, "readOnly": True})
+        vols.append({"name": c.SECRET_VOLUME, "secret": {"secretName": options.existing_secret}})
+        mounts.append({"name": c.SECRET_VOLUME, "mountPath": c.SECRETS_MOUNT, "readOnly": True})
     role = options.role(component)
     if role.gpus:
         vols.append({"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": role.shm_size}})
@@ -156,7 +156,7 @@ def init_containers(options: MXNetOptions, component: Component) -> list[Doc]:
     # its GPUs) leaves the pod's effective request unchanged while making every container
     # of the pod sized once the user sizes the role.
     role_resources = base_resources(options, component).to_json()
-    if vp.enabled:
+    if volume_permissions_on(options):
         owner = f"{sc.run_as_user}:{sc.fs_group}"
         container: Doc = {
             "name": "volume-permissions",
@@ -172,7 +172,7 @@ def init_containers(options: MXNetOptions, component: Component) -> list[Doc]:
                 "runAsNonRoot": False,
                 "runAsUser": 0,
             },
-            "volumeMounts": [{"name": "data", "mountPath": options.persistence.mount_path}],
+            "volumeMounts": [{"name": c.DATA_VOLUME, "mountPath": options.persistence.mount_path}],
         }
         vp_resources = vp.resources.to_json() if vp.resources is not None else role_resources
         if vp_resources:
@@ -188,7 +188,7 @@ def init_containers(options: MXNetOptions, component: Component) -> list[Doc]:
             # git wants a writable HOME for its config; the image's may not be ours.
             "env": [{"name": "HOME", "value": "/tmp"}],
             "securityContext": sc.container_json(),
-            "volumeMounts": [{"name": "code", "mountPath": c.CODE_MOUNT}],
+            "volumeMounts": [{"name": c.GIT_VOLUME, "mountPath": c.CODE_MOUNT}],
         }
         if role_resources:
             clone["resources"] = role_resources
@@ -210,8 +210,10 @@ def main_container(names: Names, options: MXNetOptions, component: Component, mo
     env = c.dmlc_env(names, options, component) + c.common_env(options, component)
     if env:
         container["env"] = env
-    if component == "scheduler":
-        container["ports"] = [{"name": "scheduler", "containerPort": options.scheduler_port, "protocol": "TCP"}]
+    if component in ("scheduler", "standalone"):
+        # The chart's standalone pod declared the scheduler port too, under the same name;
+        # a Service or probe written for the chart may target it by that name.
+        container["ports"] = [{"name": c.PORT_NAME, "containerPort": options.scheduler_port, "protocol": "TCP"}]
     res = resources(options, component)
     if res:
         container["resources"] = res
@@ -270,18 +272,27 @@ def pod_template(names: Names, options: MXNetOptions, component: Component, *, c
     return {"metadata": pod_meta, "spec": spec}
 
 
+def volume_permissions_on(options: MXNetOptions) -> bool:
+    """The root chown init container exists only for a claim: an emptyDir is already
+    writable by the pod's fsGroup, and the chart added none without persistence."""
+    return options.volume_permissions.enabled and options.persistence.enabled
+
+
 def pvc_spec(options: MXNetOptions) -> Doc:
+    """A claim's spec. Every field is immutable on a live claim (except growing the size),
+    so each is written as chart 1.4.x wrote it."""
     p = options.persistence
-    spec: Doc = {"accessModes": [p.access_mode], "resources": {"requests": {"storage": p.size}}}
-    storage_class = p.storage_class if p.storage_class is not None else options.global_storage_class
+    spec: Doc = {"accessModes": p.modes(), "resources": {"requests": {"storage": p.size}}}
+    # The chart's storage-class rule: the global class, when set, wins over the claim's own.
+    storage_class = options.global_storage_class if options.global_storage_class is not None else p.storage_class
     if storage_class is not None:
         spec["storageClassName"] = "" if storage_class == "-" else storage_class
     return spec
 
 
-def data_claim_template(names: Names, options: MXNetOptions, component: Component, *, name: str | None = None) -> Doc:
+def data_claim_template(names: Names, options: MXNetOptions, labels: dict[str, str], *, name: str | None = None) -> Doc:
     """A per-pod claim of the data volume (StatefulSet ``volumeClaimTemplates``, ephemeral volumes)."""
-    meta: Doc = {"labels": c.labels(names, component)}
+    meta: Doc = {"labels": labels}
     if name is not None:
         meta["name"] = name
     if options.persistence.annotations:
@@ -301,7 +312,7 @@ def deployment(names: Names, options: MXNetOptions, component: Component, templa
         metadata(names, names.workload(component), component),
         spec={
             "replicas": 1,
-            "selector": {"matchLabels": c.selector_labels(names, component)},
+            "selector": {"matchLabels": c.workload_selector(names, options, component)},
             # One scheduler (or dev pod) at a time, and a ReadWriteOnce claim can't be
             # attached by the old and the new pod together: replace, don't roll.
             "strategy": {"type": "Recreate"},
@@ -314,25 +325,31 @@ def stateful_set(names: Names, options: MXNetOptions, component: Component, temp
     spec: Doc = {
         "podManagementPolicy": options.pod_management_policy,
         "replicas": c.replicas(options, component),
-        "selector": {"matchLabels": c.selector_labels(names, component)},
+        "selector": {"matchLabels": c.workload_selector(names, options, component)},
         "serviceName": names.headless,
         "template": template,
     }
     if options.persistence.enabled:
-        spec["volumeClaimTemplates"] = [data_claim_template(names, options, component, name="data")]
+        labels = c.claim_template_labels(names)
+        spec["volumeClaimTemplates"] = [data_claim_template(names, options, labels, name=c.DATA_VOLUME)]
     return document("apps/v1", "StatefulSet", metadata(names, names.workload(component), component), spec=spec)
 
 
 def scheduler_service(names: Names, options: MXNetOptions) -> Doc:
     port = options.scheduler_port
+    service_port: Doc = {"name": c.PORT_NAME, "port": port, "targetPort": port, "protocol": "TCP"}
+    if options.service_node_port is not None:
+        service_port["nodePort"] = options.service_node_port
     return document(
         "v1",
         "Service",
-        metadata(names, names.scheduler, "scheduler"),
+        metadata(names, names.scheduler, "scheduler", annotations=dict(options.service_annotations)),
         spec={
             "type": options.service_type,
+            # A Service selector is mutable, so unlike the scheduler Deployment's it names
+            # the component and selects the scheduler pod alone.
             "selector": c.selector_labels(names, "scheduler"),
-            "ports": [{"name": "scheduler", "port": port, "targetPort": port, "protocol": "TCP"}],
+            "ports": [service_port],
         },
     )
 
@@ -443,7 +460,7 @@ def checkov_skips(options: MXNetOptions, kind: str, component: str | None, *, na
     images = [options.image]
     if isinstance(options.code, GitRepository):
         images.append(options.git_image)
-    if options.volume_permissions.enabled:
+    if volume_permissions_on(options):
         images.append(options.volume_permissions.image)
     # The chart pins tags and IfNotPresent; an MXNet image is gigabytes, so pulling it
     # again on every start (Always) costs minutes per pod. A digest satisfies both checks.
@@ -457,7 +474,7 @@ def checkov_skips(options: MXNetOptions, kind: str, component: str | None, *, na
     if not sc.enabled or sc.run_as_user < 10000:
         # 1001 is the user the Bitnami images are built for and the chart's README default.
         out["CKV_K8S_40"] = "chart default runAsUser 1001, the Bitnami images' user; set run_as_user"
-    if options.volume_permissions.enabled:
+    if volume_permissions_on(options):
         out["CKV_K8S_25"] = "volume-permissions init container adds CHOWN, FOWNER, DAC_OVERRIDE to chown data"
     user_env = [*options.extra_env, *options.role(role_component).extra_env]
     if any(e.value_from is not None and "secretKeyRef" in e.value_from for e in user_env):

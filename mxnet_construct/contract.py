@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 from . import _validate as v
-from .options import MXNetOptions
+from .options import ExistingConfigMap, LocalFiles, MXNetOptions
 
 Component: TypeAlias = Literal["standalone", "scheduler", "server", "worker"]
 COMPONENTS: tuple[Component, ...] = ("standalone", "scheduler", "server", "worker")
@@ -26,6 +26,15 @@ MANAGED_BY = "mxnet-construct"
 MAIN_CONTAINER = "mxnet"
 CODE_MOUNT = "/app"
 SECRETS_MOUNT = "/secrets"
+# The chart's names for the pod's volumes and the scheduler port. Sidecars and init
+# containers written for the chart mount these volumes by name, and the API server
+# rejects a pod whose mount names a volume that doesn't exist.
+DATA_VOLUME = "data"
+CONFIG_MAP_VOLUME = "ext-files"
+LOCAL_FILES_VOLUME = "local-files"
+GIT_VOLUME = "git-cloned-files"
+SECRET_VOLUME = "secret-data"
+PORT_NAME = "mxnet"
 PS_NODE_COMMAND = ["python3", "-c", "import mxnet"]
 # Checks that MXNet is installed without importing it: importing it is slow and, with
 # DMLC_ROLE=server, would start a second parameter server inside the probe.
@@ -77,8 +86,10 @@ class Names:
         return self.fullname if component == "standalone" else f"{self.fullname}-{component}"
 
     def data_claim(self, component: Component) -> str:
-        """The PVC a scheduler or standalone pod mounts; the pod's claimName uses this too."""
-        return f"{self.workload(component)}-data"
+        """The PVC a scheduler or standalone pod mounts: its workload's name, ``<fullname>``
+        or ``<fullname>-scheduler``, as chart 1.4.x named it, so an adopted release keeps
+        its data. The pod's claimName uses this too."""
+        return self.workload(component)
 
 
 def names(release: str, options: MXNetOptions) -> Names:
@@ -152,12 +163,33 @@ def _job_child_names(n: Names, options: MXNetOptions) -> list[str]:
 
 
 def selector_labels(n: Names, component: Component) -> dict[str, str]:
-    """Selectors always include the component, so no workload selects another role's pods."""
+    """The pods of one role: Service, policy and PDB selectors, which include the component."""
     return {
         "app.kubernetes.io/component": component,
         "app.kubernetes.io/instance": n.release,
         "app.kubernetes.io/name": n.name,
     }
+
+
+def workload_selector(n: Names, options: MXNetOptions, component: Component) -> dict[str, str]:
+    """``spec.selector.matchLabels`` of a Deployment or StatefulSet, as chart 1.4.x wrote it.
+
+    A workload's selector can't change on a live object, so a release adopted from the chart
+    must keep the chart's: the scheduler Deployment selects ``{name, instance}`` only (it
+    overlaps the server and worker pods, but a Deployment acts only on pods of its own
+    ReplicaSets, whose selectors add ``pod-template-hash``); every other workload adds its
+    component. The Python API uses the same layout, so moving from ``template`` to Python
+    never changes a selector.
+    """
+    if component == "scheduler" and options.lifecycle == "long-running":
+        return release_selector(n)
+    return selector_labels(n, component)
+
+
+def claim_template_labels(n: Names) -> dict[str, str]:
+    """Labels of the StatefulSets' ``data`` claim template: ``{name, instance}``, as in the
+    chart, because ``volumeClaimTemplates`` can't change on a live StatefulSet."""
+    return release_selector(n)
 
 
 def release_selector(n: Names) -> dict[str, str]:
@@ -208,6 +240,18 @@ def dmlc_env(n: Names, options: MXNetOptions, component: Component) -> list[dict
     return env
 
 
+def code_volume_name(options: MXNetOptions) -> str | None:
+    """The chart's name for the volume at ``/app``, per code source; None without one."""
+    code = options.code
+    if code is None:
+        return None
+    if isinstance(code, ExistingConfigMap):
+        return CONFIG_MAP_VOLUME
+    if isinstance(code, LocalFiles):
+        return LOCAL_FILES_VOLUME
+    return GIT_VOLUME
+
+
 def common_env(options: MXNetOptions, component: Component) -> list[dict[str, Any]]:
     """User and debug env of one role, after the wiring so it reads top-down."""
     env: list[dict[str, Any]] = []
@@ -220,11 +264,49 @@ def common_env(options: MXNetOptions, component: Component) -> list[dict[str, An
     return env
 
 
+# The chart exported SERVER_RANK / WORKER_RANK (pod ordinal + 1) to its pods, and user
+# scripts read them. ps-lite's own rank is assigned in order of arrival and is unrelated.
+RANK_VARIABLES: dict[Component, str] = {"server": "SERVER_RANK", "worker": "WORKER_RANK"}
+# Where a pod's ordinal comes from: the StatefulSet pod name's last dash-separated part, or
+# the index Kubernetes gives every pod of an Indexed Job. Both are fixed text, never user
+# input; the user's command follows as the script's positional parameters ("$@"), so no
+# user text is ever parsed by the shell. `$((` is left alone by Kubernetes' $(VAR)
+# expansion, which only replaces the names of variables that exist.
+_ORDINAL_FROM_POD_NAME = "${POD_NAME##*-}"
+_ORDINAL_FROM_JOB_INDEX = "${JOB_COMPLETION_INDEX}"
+_RANK_SCRIPT = 'export {variable}=$(({ordinal} + 1)) && exec "$@"'
+
+
+def rank_script(options: MXNetOptions, component: Component) -> str | None:
+    """The ``sh -c`` script that exports the chart's rank variable, or None for a role without one.
+
+    StatefulSet pods (``long-running``) take the ordinal from ``POD_NAME``; Indexed Job pods
+    (``job`` workers, every ``jobset`` role) from ``JOB_COMPLETION_INDEX``. The servers' Job
+    of the ``job`` lifecycle is not Indexed, so its pods have no ordinal and no rank.
+    """
+    variable = RANK_VARIABLES.get(component)
+    if variable is None:
+        return None
+    if options.lifecycle == "long-running":
+        ordinal = _ORDINAL_FROM_POD_NAME
+    elif options.lifecycle == "jobset" or component == "worker":
+        ordinal = _ORDINAL_FROM_JOB_INDEX
+    else:
+        return None
+    return _RANK_SCRIPT.format(variable=variable, ordinal=ordinal)
+
+
 def command(options: MXNetOptions, component: Component) -> list[str]:
-    """Scheduler and servers only import mxnet; workers and standalone run the entrypoint."""
-    if component in ("scheduler", "server"):
-        return list(PS_NODE_COMMAND)
-    return options.entrypoint.command()
+    """Scheduler and servers only import mxnet; workers and standalone run the entrypoint.
+
+    Servers and workers run it through :func:`rank_script` (``sh -c SCRIPT ROLE ARGV...``),
+    which sets their rank variable and then replaces itself with the command (``exec``).
+    """
+    argv = list(PS_NODE_COMMAND) if component in ("scheduler", "server") else options.entrypoint.command()
+    script = rank_script(options, component)
+    if script is None:
+        return argv
+    return ["sh", "-c", script, component, *argv]
 
 
 def pods(options: MXNetOptions) -> int:

@@ -40,6 +40,7 @@ from typing import Any, NoReturn
 import yaml
 
 from .options import (
+    ACCESS_MODES,
     EnvVar,
     ExistingConfigMap,
     GitRepository,
@@ -274,8 +275,8 @@ class Param:
         target: Dotted path of the option it sets in :class:`MXNetOptions`, e.g.
             ``git_image.pull_policy``; ``code`` keys are resolved together (chart
             priority configMap > files > cloneFilesFromGit).
-        chart: True for the keys of the Bitnami chart README's parameter table, False for
-            this library's extensions.
+        chart: True for the Bitnami chart's keys (its README's parameter table, then the
+            keys only its 1.4.x ``values.yaml`` has), False for this library's extensions.
         note: What differs from the chart, for the migration table.
         python: How the argument is written in Python, when it can't be derived from
             ``target``.
@@ -338,6 +339,12 @@ def _role_params(role: str) -> list[Param]:
     ]
 
 
+# `service.port` has no option of its own: it and `schedulerPort` name one port (see
+# `_scheduler_port`), so it is resolved with `schedulerPort` rather than set directly.
+_SERVICE_PORT = "scheduler_port (service.port)"
+# Targets resolved together by chart_kwargs_from_values instead of set one by one.
+_COMBINED_TARGETS = frozenset({"code", _SERVICE_PORT})
+
 PARAMS: tuple[Param, ...] = (
     # The chart README's parameter table, in its order.
     Param("global.imageRegistry", OPT_STR, "global_image_registry"),
@@ -352,6 +359,20 @@ PARAMS: tuple[Param, ...] = (
     Param("volumePermissions.image.pullSecrets", PULL_SECRETS, "volume_permissions.image.pull_secrets", False),
     Param("volumePermissions.resources", RESOURCES, "volume_permissions.resources"),
     Param("service.type", STR, "service_type"),
+    Param(
+        "service.port",
+        INT,
+        _SERVICE_PORT,
+        python="scheduler_port=...",
+        note="the chart's `values.yaml` key: must equal `schedulerPort` (clients dial `schedulerPort` through this Service, so the chart hung when they differed); alone, it sets both",
+    ),
+    Param(
+        "service.nodePort",
+        INT,
+        "service_node_port",
+        note="NodePort and LoadBalancer only; with ClusterIP it is an error (the chart ignored it)",
+    ),
+    Param("service.annotations", STR_MAP, "service_annotations", note="on the scheduler Service"),
     Param("entrypoint.file", STR, "entrypoint.file"),
     Param(
         "entrypoint.args", ARGS, "entrypoint.args", note="a string is split like a shell would; a list is taken as is"
@@ -399,7 +420,19 @@ PARAMS: tuple[Param, ...] = (
     Param("persistence.enabled", BOOL, "persistence.enabled"),
     Param("persistence.mountPath", STR, "persistence.mount_path"),
     Param("persistence.storageClass", OPT_STR, "persistence.storage_class", note='`"-"` writes `storageClassName: ""`'),
-    Param("persistence.accessMode", STR, "persistence.access_mode"),
+    Param(
+        "persistence.accessMode",
+        STR,
+        "persistence.access_mode",
+        note="no effect: chart 1.4.x ignored it and wrote `accessModes` into its claims; beside `accessModes` it is ignored with a warning, alone and not `ReadWriteOnce` it is an error (a claim's modes can't change)",
+        no_effect=True,
+    ),
+    Param(
+        "persistence.accessModes",
+        STR_LIST,
+        "persistence.access_modes",
+        note="the chart's `values.yaml` key (default `[ReadWriteOnce]` there); wins over `accessMode`",
+    ),
     Param("persistence.size", QUANTITY, "persistence.size"),
     Param("persistence.annotations", STR_MAP, "persistence.annotations"),
     Param(
@@ -676,6 +709,60 @@ def _code(got: Mapping[str, Any]) -> ExistingConfigMap | LocalFiles | GitReposit
         )
 
 
+def _scheduler_port(got: dict[str, Any]) -> None:
+    """Folds ``service.port`` into ``schedulerPort``: one number for the Service port, the
+    container port and every ``DMLC_PS_ROOT_PORT``.
+
+    The chart's clients dialled the Service on ``schedulerPort`` while the Service listened
+    on ``service.port``, so two different numbers hung every worker; that is refused rather
+    than mapped. Mapping would work for servers and workers (measured with MXNet 1.9.1: a
+    client dialling a forwarded port completes dist_sync), but the scheduler also connects
+    to its own ``DMLC_PS_ROOT_URI:DMLC_PS_ROOT_PORT``, the Service name here, on the port it
+    binds, so through a Service the two numbers must be one.
+    """
+    service_port = got.pop("service.port", None)
+    if service_port is None:
+        return
+    scheduler_port = got.setdefault("schedulerPort", service_port)
+    if scheduler_port != service_port:
+        raise ValueError(
+            f"service.port: {service_port} differs from schedulerPort {scheduler_port}; servers and workers dial "
+            "schedulerPort on the scheduler Service, so with two numbers they never reach it (the chart's pods "
+            "hung); set both to the same port, or leave service.port out"
+        )
+
+
+def _check_access_mode(got: dict[str, Any]) -> None:
+    """Resolves ``persistence.accessMode`` the way chart 1.4.x did, or refuses to guess.
+
+    The chart's templates read ``persistence.accessModes`` only (``[ReadWriteOnce]`` in its
+    ``values.yaml``), so a release made with ``accessMode: ReadWriteMany`` has ReadWriteOnce
+    claims, and a claim's access modes can't change. With both keys (``helm get values
+    --all`` gives both), ``accessModes`` wins as in the chart, with a warning when they
+    disagree. ``accessMode`` alone, other than ReadWriteOnce, could mean either, so it is
+    refused.
+    """
+    mode = got.get("persistence.accessMode")
+    if mode not in ACCESS_MODES or mode == "ReadWriteOnce":
+        # An invalid mode is reported by the options, naming the allowed ones.
+        return
+    modes = got.get("persistence.accessModes")
+    if modes is not None:
+        if mode not in modes:
+            _warn(
+                f"persistence.accessMode {mode!r} ignored: persistence.accessModes {list(modes)} wins, as in chart "
+                "1.4.x, whose claims have those modes"
+            )
+            del got["persistence.accessMode"]
+        return
+    raise ValueError(
+        f"persistence.accessMode: {mode!r} is ambiguous: chart 1.4.x ignored this key and gave its claims "
+        "persistence.accessModes (default [ReadWriteOnce]), and a claim's access modes can't change later; "
+        f"write persistence.accessModes: [{mode}] for a new release, or leave accessMode out to adopt a "
+        "release the chart made"
+    )
+
+
 def _warn(message: str) -> None:
     warnings.warn(message, ValuesWarning, stacklevel=4)
 
@@ -704,7 +791,9 @@ def chart_kwargs_from_values(values: Mapping[str, Any]) -> dict[str, Any]:
     got = _checked(values)
     if got.get("securityContext.seccompProfile") == "":
         got["securityContext.seccompProfile"] = None
-    changes = {_BY_KEY[key].target: value for key, value in got.items() if _BY_KEY[key].target != "code"}
+    _check_access_mode(got)
+    _scheduler_port(got)
+    changes = {_BY_KEY[key].target: value for key, value in got.items() if _BY_KEY[key].target not in _COMBINED_TARGETS}
     kwargs: dict[str, Any] = _build(MXNetOptions, changes, "")
     code = _code(got)
     if code is not None:
@@ -792,6 +881,8 @@ def _python(param: Param) -> str:
 
 
 def _default_text(param: Param) -> str:
+    if param.target == _SERVICE_PORT:
+        return "`schedulerPort`"
     if param.target == "code":
         return {"cloneFilesFromGit.revision": "`master`", "cloneFilesFromGit.enabled": "`false`"}.get(param.key, "none")
     value: Any = MXNetOptions

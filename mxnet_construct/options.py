@@ -313,17 +313,21 @@ class Persistence:
     """The ``data`` volume mounted at ``mount_path``. Chart: ``persistence.*``.
 
     Disabled, it is an emptyDir. Enabled, the scheduler and standalone pods mount a
-    PersistentVolumeClaim named ``<fullname>-scheduler-data`` / ``<fullname>-data`` (the
-    same name the pod's volume claims: the 3.x chart got this wrong), and servers and
-    workers get one claim per pod from a volumeClaimTemplate named ``data``.
+    PersistentVolumeClaim named ``<fullname>-scheduler`` / ``<fullname>``, the names chart
+    1.4.x gave them (so a release adopted from it keeps its data), and servers and workers
+    get one claim per pod from a volumeClaimTemplate named ``data`` labelled like the chart's.
 
     Args:
         enabled: Use PersistentVolumeClaims instead of an emptyDir.
             Chart: ``persistence.enabled``.
         mount_path: Where the ``data`` volume is mounted. Chart: ``persistence.mountPath``.
         storage_class: ``storageClassName``; ``"-"`` writes ``""`` (no dynamic
-            provisioning), as in Helm charts. None falls back to the global storage class.
+            provisioning), as in Helm charts. ``global_storage_class``, when set, wins
+            over it, as in the chart (a claim's class can't change once it exists).
         access_mode: The claims' access mode. Chart: ``persistence.accessMode``.
+        access_modes: The claims' access modes; when set, they replace ``access_mode``
+            (which must then be one of them). Chart: ``persistence.accessModes``, the list
+            chart 1.4.x actually wrote into its claims.
         size: Requested storage per claim. Chart: ``persistence.size``.
         annotations: Annotations of the claims. Chart: ``persistence.annotations``.
     """
@@ -332,6 +336,7 @@ class Persistence:
     mount_path: str = "/bitnami/mxnet"
     storage_class: str | None = None
     access_mode: AccessMode = "ReadWriteOnce"
+    access_modes: Sequence[AccessMode] = ()
     size: Quantity = "8Gi"
     annotations: Mapping[str, str] = field(default_factory=dict)
 
@@ -344,8 +349,28 @@ class Persistence:
         if self.storage_class is not None and self.storage_class != "-":
             v.check_dns_subdomain(f"{where}.storage_class", self.storage_class)
         v.check_choice(f"{where}.access_mode", self.access_mode, ACCESS_MODES)
+        _check_access_modes(where, self)
         v.check_quantity(f"{where}.size", self.size)
         v.check_str_mapping(f"{where}.annotations", self.annotations, keys="annotation")
+
+    def modes(self) -> list[str]:
+        """The claims' ``accessModes``: ``access_modes`` when set, else ``[access_mode]``."""
+        return list(self.access_modes) if self.access_modes else [self.access_mode]
+
+
+def _check_access_modes(where: str, p: Persistence) -> None:
+    modes = v.check_list(f"{where}.access_modes", p.access_modes)
+    for i, mode in enumerate(modes):
+        v.check_choice(f"{where}.access_modes[{i}]", mode, ACCESS_MODES)
+    if len(set(modes)) != len(modes):
+        v.fail(f"{where}.access_modes", list(modes), "list each access mode once")
+    if modes and p.access_mode != "ReadWriteOnce" and p.access_mode not in modes:
+        # Two settings that disagree: a claim's access modes can't change later, so guess neither.
+        v.fail(
+            f"{where}.access_mode",
+            p.access_mode,
+            f"it is not in access_modes {list(modes)}, which replace it; set one of the two",
+        )
 
 
 def _check_abs_path(field_name: str, value: object) -> str:
@@ -754,14 +779,18 @@ class MXNetOptions:
         global_image_registry: Overrides every image's registry.
             Chart: ``global.imageRegistry``.
         global_image_pull_secrets: Added to every pod. Chart: ``global.imagePullSecrets``.
-        global_storage_class: Storage class when ``persistence.storage_class`` is unset.
-            Chart: ``global.storageClass``.
+        global_storage_class: Storage class of every claim; wins over
+            ``persistence.storage_class``, as in the chart. Chart: ``global.storageClass``.
         name_override: Replaces ``mxnet`` in names and the ``name`` label.
             Chart: ``nameOverride``.
         fullname_override: Replaces ``<release>-mxnet`` in object names.
             Chart: ``fullnameOverride``.
         volume_permissions: Chart: ``volumePermissions.*``.
         service_type: Type of the scheduler Service. Chart: ``service.type``.
+        service_node_port: The scheduler Service's ``nodePort`` (NodePort and LoadBalancer
+            types only); None lets Kubernetes pick one. Chart: ``service.nodePort``.
+        service_annotations: Annotations of the scheduler Service (e.g. an internal load
+            balancer). Chart: ``service.annotations``.
         entrypoint: Chart: ``entrypoint.*``.
         pod_management_policy: Of the server and worker StatefulSets.
             Chart: ``podManagementPolicy``.
@@ -820,6 +849,8 @@ class MXNetOptions:
     fullname_override: str | None = None
     volume_permissions: VolumePermissions = field(default_factory=VolumePermissions)
     service_type: ServiceType = "ClusterIP"
+    service_node_port: int | None = None
+    service_annotations: Mapping[str, str] = field(default_factory=dict)
     entrypoint: Entrypoint = field(default_factory=Entrypoint)
     pod_management_policy: PodManagementPolicy = "Parallel"
     code: CodeSource | None = None
@@ -874,6 +905,7 @@ class MXNetOptions:
             v.check_dns_label("fullname_override", self.fullname_override, rfc1035=True)
         v.check_type("volume_permissions", self.volume_permissions, VolumePermissions, "a VolumePermissions")
         v.check_choice("service_type", self.service_type, SERVICE_TYPES)
+        _check_service_extras(self)
         v.check_type("entrypoint", self.entrypoint, Entrypoint, "an Entrypoint")
         v.check_choice("pod_management_policy", self.pod_management_policy, POD_MANAGEMENT_POLICIES)
         if self.code is not None:
@@ -972,6 +1004,19 @@ class MXNetOptions:
         return RoleOptions()
 
 
+def _check_service_extras(o: MXNetOptions) -> None:
+    v.check_str_mapping("service_annotations", o.service_annotations, keys="annotation")
+    if o.service_node_port is None:
+        return
+    v.check_int("service_node_port", o.service_node_port, minimum=1, maximum=65535)
+    if o.service_type == "ClusterIP":
+        v.fail(
+            "service_node_port",
+            o.service_node_port,
+            "a ClusterIP Service has no node port; set service_type to NodePort or LoadBalancer, or leave it unset",
+        )
+
+
 PRODUCTION: Mapping[str, Any] = _frozen_map({"mode": "distributed", "server_count": 2, "worker_count": 4})
 """The chart's ``values-production.yaml``: ``MXNetChart(app, "r", **PRODUCTION)``."""
 
@@ -995,6 +1040,8 @@ class MXNetKwargs(TypedDict, total=False):
     fullname_override: str | None
     volume_permissions: VolumePermissions
     service_type: ServiceType
+    service_node_port: int | None
+    service_annotations: Mapping[str, str]
     entrypoint: Entrypoint
     pod_management_policy: PodManagementPolicy
     code: CodeSource | None

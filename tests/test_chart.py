@@ -33,6 +33,7 @@ from mxnet_construct import (
 from tests.helpers import env_of, find, make_chart, pod_spec, synth, synth_yaml, validate_documents
 
 WORKLOAD_KINDS = {"Deployment", "StatefulSet"}
+RANK_FROM_POD_NAME = 'export {}=$((${{POD_NAME##*-}} + 1)) && exec "$@"'
 
 
 def everything(mode: str) -> dict[str, Any]:
@@ -57,6 +58,8 @@ def everything(mode: str) -> dict[str, Any]:
         "name_override": "mx",
         "volume_permissions": VolumePermissions(enabled=True, resources=Resources(requests={"cpu": "10m"})),
         "service_type": "NodePort",
+        "service_node_port": 30091,
+        "service_annotations": {"example.com/exposure": "internal"},
         "entrypoint": Entrypoint(file="train.py", args=["--epochs", "2"], work_dir="/app/src"),
         "pod_management_policy": "OrderedReady",
         "code": GitRepository(repository="https://example.com/ml/code.git", revision="v1"),
@@ -195,19 +198,27 @@ def test_labels_and_name_override_label() -> None:
     assert dep["spec"]["template"]["metadata"]["labels"] == dep["metadata"]["labels"]
 
 
-def test_no_workload_selector_matches_another_roles_pods() -> None:
+def test_workload_selectors_are_the_charts_and_the_scheduler_service_selects_only_the_scheduler() -> None:
     docs = synth(make_chart(mode="distributed", server_count=2, worker_count=2))
     pods = pods_of(docs)
-    workloads = [d for d in docs if d["kind"] in WORKLOAD_KINDS]
-    assert len(workloads) == 3
-    for wl in workloads:
-        selector = wl["spec"]["selector"]["matchLabels"]
-        assert "app.kubernetes.io/component" in selector
-        matched = [name for name, tpl in pods if selector.items() <= tpl["metadata"]["labels"].items()]
-        assert matched == [wl["metadata"]["name"]], f"{wl['metadata']['name']} selects {matched}"
+
+    def selected_by(selector: dict[str, str]) -> list[str]:
+        return [name for name, tpl in pods if selector.items() <= tpl["metadata"]["labels"].items()]
+
+    # Immutable on a live object, so exactly chart 1.4.x's: the scheduler Deployment's
+    # selector has no component and overlaps every pod of the release.
+    scheduler = find(docs, "Deployment", "test-mxnet-scheduler")["spec"]["selector"]["matchLabels"]
+    assert scheduler == {"app.kubernetes.io/instance": "test", "app.kubernetes.io/name": "mxnet"}
+    assert selected_by(scheduler) == ["test-mxnet-scheduler", "test-mxnet-server", "test-mxnet-worker"]
+    for role in ("server", "worker"):
+        selector = find(docs, "StatefulSet", f"test-mxnet-{role}")["spec"]["selector"]["matchLabels"]
+        assert selector["app.kubernetes.io/component"] == role
+        assert selected_by(selector) == [f"test-mxnet-{role}"]
+    # A Service selector is mutable, so the chart's fault is fixed there.
     svc = find(docs, "Service", "test-mxnet-scheduler")
-    matched = [name for name, tpl in pods if svc["spec"]["selector"].items() <= tpl["metadata"]["labels"].items()]
-    assert matched == ["test-mxnet-scheduler"]
+    assert selected_by(svc["spec"]["selector"]) == ["test-mxnet-scheduler"]
+    standalone = find(synth(make_chart()), "Deployment")["spec"]["selector"]["matchLabels"]
+    assert standalone["app.kubernetes.io/component"] == "standalone"
 
 
 def test_production_preset() -> None:
@@ -283,9 +294,11 @@ def test_commands_per_role(entrypoint: Entrypoint, command: list[str]) -> None:
     docs = synth(make_chart(mode="distributed", entrypoint=entrypoint))
     ps_node = ["python3", "-c", "import mxnet"]
     assert pod_spec(find(docs, "Deployment", "test-mxnet-scheduler"))["containers"][0]["command"] == ps_node
-    assert pod_spec(find(docs, "StatefulSet", "test-mxnet-server"))["containers"][0]["command"] == ps_node
+    # Servers and workers export the chart's rank variable, then exec the command unchanged.
+    server = pod_spec(find(docs, "StatefulSet", "test-mxnet-server"))["containers"][0]
+    assert server["command"] == ["sh", "-c", RANK_FROM_POD_NAME.format("SERVER_RANK"), "server", *ps_node]
     worker = pod_spec(find(docs, "StatefulSet", "test-mxnet-worker"))["containers"][0]
-    assert worker["command"] == command
+    assert worker["command"] == ["sh", "-c", RANK_FROM_POD_NAME.format("WORKER_RANK"), "worker", *command]
     assert worker["workingDir"] == entrypoint.work_dir
     standalone = pod_spec(find(synth(make_chart(entrypoint=entrypoint)), "Deployment"))["containers"][0]
     assert standalone["command"] == command
@@ -328,25 +341,26 @@ def test_image_digest_replaces_tag() -> None:
 
 def test_code_sources_in_chart_order() -> None:
     cm = synth(make_chart(code=ExistingConfigMap(name="my-code")))
-    assert pod_spec(find(cm, "Deployment"))["volumes"][0] == {"name": "code", "configMap": {"name": "my-code"}}
+    assert pod_spec(find(cm, "Deployment"))["volumes"][0] == {"name": "ext-files", "configMap": {"name": "my-code"}}
     assert not [d for d in cm if d["kind"] == "ConfigMap"]
 
     files = synth(make_chart(code=LocalFiles(files={"train.py": "print('hi')\n"})))
     config_map = find(files, "ConfigMap", "test-mxnet-files")
     assert config_map["data"] == {"train.py": "print('hi')\n"}
     assert pod_spec(find(files, "Deployment"))["volumes"][0] == {
-        "name": "code",
+        "name": "local-files",
         "configMap": {"name": "test-mxnet-files"},
     }
 
     git = synth(make_chart(code=GitRepository(repository="https://example.com/r.git")))
     spec = pod_spec(find(git, "Deployment"))
-    assert spec["volumes"][0] == {"name": "code", "emptyDir": {}}
+    assert spec["volumes"][0] == {"name": "git-cloned-files", "emptyDir": {}}
     clone = spec["initContainers"][0]
     assert clone["name"] == "git-clone-repository"
     assert clone["command"][-3:] == ["--", "https://example.com/r.git", "/app"]
     assert "master" in clone["command"]
-    assert {"name": "code", "mountPath": "/app"} in spec["containers"][0]["volumeMounts"]
+    assert {"name": "git-cloned-files", "mountPath": "/app"} in spec["containers"][0]["volumeMounts"]
+    assert clone["volumeMounts"] == [{"name": "git-cloned-files", "mountPath": "/app"}]
 
 
 def test_local_files_from_directory(tmp_path: Any) -> None:
@@ -360,8 +374,8 @@ def test_local_files_from_directory(tmp_path: Any) -> None:
 
 def test_existing_secret_mounted_read_only() -> None:
     spec = pod_spec(find(synth(make_chart(existing_secret="creds")), "Deployment"))
-    assert {"name": "secrets", "secret": {"secretName": "creds"}} in spec["volumes"]
-    assert {"name": "secrets", "mountPath": "/secrets", "readOnly": True} in spec["containers"][0]["volumeMounts"]
+    assert {"name": "secret-data", "secret": {"secretName": "creds"}} in spec["volumes"]
+    assert {"name": "secret-data", "mountPath": "/secrets", "readOnly": True} in spec["containers"][0]["volumeMounts"]
 
 
 def test_persistence_claims_match_the_pods_mounts() -> None:
@@ -369,31 +383,46 @@ def test_persistence_claims_match_the_pods_mounts() -> None:
     claims = {d["metadata"]["name"]: d for d in docs if d["kind"] == "PersistentVolumeClaim"}
     sched_spec = pod_spec(find(docs, "Deployment", "full-mx-scheduler"))
     data = next(v for v in sched_spec["volumes"] if v["name"] == "data")
-    assert data["persistentVolumeClaim"]["claimName"] in claims
+    # The chart's claim names: the scheduler's is <fullname>-scheduler, the standalone's <fullname>.
+    assert data["persistentVolumeClaim"]["claimName"] == "full-mx-scheduler"
     claim = claims[data["persistentVolumeClaim"]["claimName"]]
     assert claim["spec"] == {
         "accessModes": ["ReadWriteMany"],
         "resources": {"requests": {"storage": "20Gi"}},
-        "storageClassName": "fast",
+        "storageClassName": "standard",  # global_storage_class wins, as in the chart
     }
     assert claim["metadata"]["annotations"] == {"backup": "daily"}
     for sts in ("full-mx-server", "full-mx-worker"):
         doc = find(docs, "StatefulSet", sts)
         templates = doc["spec"]["volumeClaimTemplates"]
         assert [t["metadata"]["name"] for t in templates] == ["data"]
-        assert templates[0]["spec"]["storageClassName"] == "fast"
+        assert templates[0]["spec"]["storageClassName"] == "standard"
+        assert templates[0]["metadata"]["labels"] == {
+            "app.kubernetes.io/instance": "full",
+            "app.kubernetes.io/name": "mx",
+        }
         assert not [v for v in pod_spec(doc)["volumes"] if v["name"] == "data"]
         assert {"name": "data", "mountPath": "/data"} in pod_spec(doc)["containers"][0]["volumeMounts"]
     standalone = synth(make_chart(persistence=Persistence(enabled=True)))
     claim_name = next(v for v in pod_spec(find(standalone, "Deployment"))["volumes"] if v["name"] == "data")[
         "persistentVolumeClaim"
     ]["claimName"]
+    assert claim_name == "test-mxnet"
     assert find(standalone, "PersistentVolumeClaim", claim_name)["spec"]["resources"]["requests"]["storage"] == "8Gi"
 
 
 @pytest.mark.parametrize(
     ("persistence", "global_class", "expected"),
-    [(None, "standard", "standard"), ("-", "standard", ""), ("fast", None, "fast"), (None, None, None)],
+    # The chart's rule: global.storageClass, when set, wins over persistence.storageClass.
+    [
+        (None, "standard", "standard"),
+        ("-", "standard", "standard"),
+        ("fast", "standard", "standard"),
+        ("standard", "-", ""),
+        ("fast", None, "fast"),
+        ("-", None, ""),
+        (None, None, None),
+    ],
 )
 def test_storage_class_resolution(persistence: str | None, global_class: str | None, expected: str | None) -> None:
     docs = synth(
@@ -417,6 +446,92 @@ def test_volume_permissions_init_container() -> None:
     assert vp["securityContext"]["runAsUser"] == 0
     assert vp["resources"] == {"requests": {"cpu": "10m"}}
     assert "initContainers" not in pod_spec(find(synth(make_chart()), "Deployment"))
+
+
+def test_volume_permissions_without_persistence_adds_no_root_container() -> None:
+    # An emptyDir is already writable through fsGroup; the chart added no init container here.
+    docs = synth(make_chart(mode="distributed", volume_permissions=VolumePermissions(enabled=True)))
+    for _, tpl in pods_of(docs):
+        assert "initContainers" not in tpl["spec"]
+        assert all(c.get("securityContext", {}).get("runAsUser") != 0 for c in tpl["spec"]["containers"])
+    with_claims = synth(
+        make_chart(volume_permissions=VolumePermissions(enabled=True), persistence=Persistence(enabled=True))
+    )
+    assert [c["name"] for c in pod_spec(find(with_claims, "Deployment"))["initContainers"]] == ["volume-permissions"]
+
+
+@pytest.mark.parametrize(
+    ("persistence", "expected"),
+    [
+        (Persistence(enabled=True), ["ReadWriteOnce"]),
+        (Persistence(enabled=True, access_mode="ReadWriteMany"), ["ReadWriteMany"]),
+        (Persistence(enabled=True, access_modes=["ReadWriteOnce", "ReadOnlyMany"]), ["ReadWriteOnce", "ReadOnlyMany"]),
+        (
+            Persistence(enabled=True, access_mode="ReadOnlyMany", access_modes=["ReadWriteOnce", "ReadOnlyMany"]),
+            ["ReadWriteOnce", "ReadOnlyMany"],
+        ),
+    ],
+)
+def test_access_modes_list_replaces_the_single_mode(persistence: Persistence, expected: list[str]) -> None:
+    docs = synth(make_chart(mode="distributed", persistence=persistence))
+    assert find(docs, "PersistentVolumeClaim", "test-mxnet-scheduler")["spec"]["accessModes"] == expected
+    for role in ("server", "worker"):
+        template = find(docs, "StatefulSet", f"test-mxnet-{role}")["spec"]["volumeClaimTemplates"][0]
+        assert template["spec"]["accessModes"] == expected
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"access_modes": ["ReadWriteOnce", "ReadWriteOnce"]}, r"persistence.access_modes.*list each access mode once"),
+        ({"access_modes": ["ReadWriteAll"]}, r"persistence.access_modes\[0\].*ReadWriteAll"),
+        ({"access_modes": "ReadWriteOnce"}, r"persistence.access_modes"),
+        (
+            {"access_mode": "ReadWriteMany", "access_modes": ["ReadOnlyMany"]},
+            r"persistence.access_mode.*'ReadWriteMany'.*not in access_modes",
+        ),
+    ],
+)
+def test_access_modes_refused(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=match):
+        Persistence(enabled=True, **kwargs)
+
+
+def test_scheduler_service_node_port_and_annotations() -> None:
+    docs = synth(
+        make_chart(
+            mode="distributed",
+            service_type="NodePort",
+            service_node_port=30092,
+            service_annotations={"networking.gke.io/load-balancer-type": "Internal"},
+        )
+    )
+    svc = find(docs, "Service", "test-mxnet-scheduler")
+    assert svc["spec"]["ports"] == [
+        {"name": "mxnet", "nodePort": 30092, "port": 49875, "protocol": "TCP", "targetPort": 49875}
+    ]
+    assert svc["metadata"]["annotations"]["networking.gke.io/load-balancer-type"] == "Internal"
+    headless = find(docs, "Service", "test-mxnet-headless")
+    assert "networking.gke.io/load-balancer-type" not in headless["metadata"].get("annotations", {})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"service_node_port": 30092}, r"service_node_port: 30092.*ClusterIP Service has no node port"),
+        ({"service_type": "NodePort", "service_node_port": 0}, r"service_node_port"),
+        ({"service_type": "NodePort", "service_node_port": "30092"}, r"service_node_port"),
+        ({"service_annotations": {"bad key!": "x"}}, r"service_annotations"),
+    ],
+)
+def test_service_extras_refused(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=match):
+        make_chart(mode="distributed", **kwargs)
+
+
+def test_standalone_pod_declares_the_charts_port() -> None:
+    container = pod_spec(find(synth(make_chart(scheduler_port=9092)), "Deployment"))["containers"][0]
+    assert container["ports"] == [{"containerPort": 9092, "name": "mxnet", "protocol": "TCP"}]
 
 
 def test_scheduling_knobs_and_role_overrides() -> None:

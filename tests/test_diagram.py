@@ -117,12 +117,12 @@ def test_config_maps_claims_and_claim_templates_are_drawn_as_mounts() -> None:
         distributed_yaml(code=LocalFiles(files={"train.py": "print(1)"}), persistence=Persistence(enabled=True))
     )
     assert "ConfigMap demo-mxnet-files<br/>train.py" in text
-    assert "PersistentVolumeClaim demo-mxnet-scheduler-data<br/>8Gi" in text
+    assert "PersistentVolumeClaim demo-mxnet-scheduler<br/>8Gi" in text
     assert "PVC data-demo-mxnet-worker-N" in text and "PVC data-demo-mxnet-server-N" in text
     mounts = [line for line in text.splitlines() if '"mounts /app"' in line]
     assert len(mounts) == 3
     assert (
-        'Deployment_demo_mxnet_scheduler -.->|"mounts /bitnami/mxnet"| PersistentVolumeClaim_demo_mxnet_scheduler_data'
+        'Deployment_demo_mxnet_scheduler -.->|"mounts /bitnami/mxnet"| PersistentVolumeClaim_demo_mxnet_scheduler'
         in text
     )
 

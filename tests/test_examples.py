@@ -73,10 +73,10 @@ def test_standalone_dev_is_one_sleeping_pod_with_a_claim(out: Path) -> None:
     docs = docs_of("standalone_dev", out)
     pod = pod_spec(find(docs, "Deployment", "mxnet-dev"))
     assert pod["containers"][0]["command"] == ["sleep", "infinity"]
-    claim = find(docs, "PersistentVolumeClaim", "mxnet-dev-data")
+    claim = find(docs, "PersistentVolumeClaim", "mxnet-dev")
     assert claim["spec"]["resources"]["requests"]["storage"] == "20Gi"
     assert {v["persistentVolumeClaim"]["claimName"] for v in pod["volumes"] if "persistentVolumeClaim" in v} == {
-        "mxnet-dev-data"
+        "mxnet-dev"
     }
 
 

@@ -42,7 +42,9 @@ def test_app_is_the_readme_distributed_training_example(app_output: dict[str, st
     docs = [d for text in app_output.values() for d in yaml.safe_load_all(text)]
     worker = next(d for d in docs if d["kind"] == "StatefulSet" and d["metadata"]["name"].endswith("-worker"))
     main = worker["spec"]["template"]["spec"]["containers"][0]
-    assert main["command"] == [
+    # After the wrapper that exports WORKER_RANK (sh -c SCRIPT worker ...), the entrypoint as given.
+    assert main["command"][:2] == ["sh", "-c"] and main["command"][3] == "worker"
+    assert main["command"][4:] == [
         "python3",
         DISTRIBUTED_TRAINING_EXAMPLE["entrypoint"].file,
         *DISTRIBUTED_TRAINING_EXAMPLE["entrypoint"].args,

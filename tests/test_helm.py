@@ -149,7 +149,8 @@ def test_distributed_training_example() -> None:
     validate_documents(docs)
     worker = find(docs, "StatefulSet", "my-release-mxnet-worker")
     main = main_container(worker)
-    assert main["command"] == [
+    assert main["command"][:4] == ["sh", "-c", 'export WORKER_RANK=$((${POD_NAME##*-} + 1)) && exec "$@"', "worker"]
+    assert main["command"][4:] == [
         "python3",
         DISTRIBUTED_TRAINING_EXAMPLE["entrypoint"].file,
         *DISTRIBUTED_TRAINING_EXAMPLE["entrypoint"].args,
@@ -205,7 +206,8 @@ def test_sidecars_and_init_containers_examples(key: str, spec_field: str, mode: 
 GIT = {"cloneFilesFromGit": {"enabled": True, "repository": "https://example.com/ml/code.git"}}
 DIST = {"mode": "distributed"}
 PERSIST = {"persistence": {"enabled": True}}
-VOLPERM = {"volumePermissions": {"enabled": True}}
+# The chown init container exists only with claims to chown (as in the chart).
+VOLPERM = {"volumePermissions": {"enabled": True}, **PERSIST}
 DIGEST = "sha256:" + "ab" * 32
 TOLERATION = [{"key": "ml", "operator": "Exists", "effect": "NoSchedule"}]
 AFFINITY = {
@@ -238,7 +240,7 @@ EFFECTS: dict[str, tuple[dict[str, Any], Any]] = {
     "git.pullSecrets": (GIT, ["gitcred"]),
     "nameOverride": ({}, "mx"),
     "fullnameOverride": ({}, "trainer"),
-    "volumePermissions.enabled": ({}, True),
+    "volumePermissions.enabled": (PERSIST, True),
     "volumePermissions.image.registry": (VOLPERM, "registry.local"),
     "volumePermissions.image.repository": (VOLPERM, "bitnami/os-shell"),
     "volumePermissions.image.tag": (VOLPERM, "12"),
@@ -247,6 +249,9 @@ EFFECTS: dict[str, tuple[dict[str, Any], Any]] = {
     "volumePermissions.image.pullSecrets": (VOLPERM, ["permcred"]),
     "volumePermissions.resources": (VOLPERM, {"requests": {"cpu": "10m"}}),
     "service.type": (DIST, "NodePort"),
+    "service.port": (DIST, 9091),
+    "service.nodePort": ({"mode": "distributed", "service": {"type": "NodePort"}}, 30092),
+    "service.annotations": (DIST, {"example.com/exposure": "internal"}),
     "entrypoint.file": ({}, "train.py"),
     "entrypoint.args": ({"entrypoint": {"file": "train.py"}}, "--epochs 2"),
     "entrypoint.workDir": ({}, "/app/src"),
@@ -295,7 +300,8 @@ EFFECTS: dict[str, tuple[dict[str, Any], Any]] = {
     "persistence.enabled": ({}, True),
     "persistence.mountPath": ({}, "/data"),
     "persistence.storageClass": (PERSIST, "fast"),
-    "persistence.accessMode": (PERSIST, "ReadWriteMany"),
+    "persistence.accessMode": (PERSIST, "ReadWriteOnce"),
+    "persistence.accessModes": (PERSIST, ["ReadWriteMany"]),
     "persistence.size": (PERSIST, "20Gi"),
     "persistence.annotations": (PERSIST, {"backup": "daily"}),
     "sidecars": ({}, [{"name": "exporter", "image": "exporter:1"}]),
@@ -336,10 +342,92 @@ EFFECTS: dict[str, tuple[dict[str, Any], Any]] = {
 }
 
 
-def test_the_chart_params_are_exactly_the_readme_table() -> None:
+CHART_VALUES = ROOT / "tests" / "data" / "bitnami-mxnet-1.4.26"
+# Keys the chart's own values.yaml (1.4.26) has and its README table doesn't.
+VALUES_FILE_ONLY = ["service.port", "service.nodePort", "service.annotations", "persistence.accessModes"]
+
+
+def test_the_chart_params_are_the_readme_table_plus_the_values_file_keys() -> None:
     keys = readme_keys()
     assert len(keys) == 67, "the README table parsed differently than expected"
-    assert [p.key for p in PARAMS if p.chart] == keys
+    chart = [p.key for p in PARAMS if p.chart]
+    assert [k for k in chart if k in keys] == keys
+    assert [k for k in chart if k not in keys] == VALUES_FILE_ONLY
+
+
+def leaf_keys(values: Any, prefix: str = "") -> set[str]:
+    if not isinstance(values, dict) or not values:
+        return {prefix.rstrip(".")}
+    out: set[str] = set()
+    for key, value in values.items():
+        out |= leaf_keys(value, f"{prefix}{key}.")
+    return out
+
+
+@pytest.mark.parametrize("name", ["values.yaml", "values-production.yaml"])
+def test_every_key_of_the_charts_values_files_is_a_param(name: str) -> None:
+    values = yaml.safe_load((CHART_VALUES / name).read_text())
+    keys = leaf_keys(values)
+    # Empty maps ({}) are leaves here: annotations, nodeSelector, affinity, resources.limits...
+    known = {p.key for p in PARAMS}
+    assert {k for k in keys if k not in known and not any(k.startswith(f"{p}.") for p in known)} == set()
+    # values.yaml ships service.nodePort commented out; the other three are set.
+    assert set(VALUES_FILE_ONLY) - {"service.nodePort"} <= keys
+    chart_kwargs_from_values(values)
+
+
+def test_service_port_is_the_scheduler_port() -> None:
+    docs = synth(helm_chart({"mode": "distributed", "service": {"port": 9092}}))
+    svc = find(docs, "Service", "my-release-mxnet-scheduler")["spec"]["ports"][0]
+    assert (svc["port"], svc["targetPort"]) == (9092, 9092)
+    for doc in docs:
+        if doc["kind"] in WORKLOADS:
+            assert env_of(main_container(doc))["DMLC_PS_ROOT_PORT"] == "9092"
+    same = chart_kwargs_from_values({"schedulerPort": 9092, "service": {"port": 9092}})
+    assert same == {"scheduler_port": 9092}
+
+
+def test_a_service_port_unlike_the_scheduler_port_is_an_error() -> None:
+    # The chart's clients dialled schedulerPort on a Service listening on service.port: a hang.
+    with pytest.raises(ValueError, match=r"^service.port: 9093 differs from schedulerPort 9092; .*same port"):
+        chart_kwargs_from_values({"schedulerPort": 9092, "service": {"port": 9093}})
+
+
+def test_node_port_with_a_cluster_ip_service_is_an_error_naming_the_helm_key() -> None:
+    with pytest.raises(
+        ValueError, match=r"^service.nodePort: 30092 is not valid; a ClusterIP Service has no node port"
+    ):
+        chart_kwargs_from_values({"mode": "distributed", "service": {"nodePort": 30092}})
+
+
+@pytest.mark.parametrize(
+    ("persistence", "expected"),
+    [
+        ({"accessModes": ["ReadWriteMany"]}, ["ReadWriteMany"]),
+        ({"accessMode": "ReadWriteOnce"}, ["ReadWriteOnce"]),
+        (
+            {"accessMode": "ReadWriteMany", "accessModes": ["ReadWriteOnce", "ReadWriteMany"]},
+            ["ReadWriteOnce", "ReadWriteMany"],
+        ),
+        ({}, ["ReadWriteOnce"]),
+    ],
+)
+def test_access_modes_follow_the_chart(persistence: dict[str, Any], expected: list[str]) -> None:
+    docs = synth(helm_chart({"persistence": {"enabled": True, **persistence}}))
+    assert find(docs, "PersistentVolumeClaim", "my-release-mxnet")["spec"]["accessModes"] == expected
+
+
+def test_access_modes_win_over_a_disagreeing_access_mode_with_a_warning() -> None:
+    # `helm get values --all` of a release installed with the README's accessMode gives both.
+    values = {"persistence": {"enabled": True, "accessMode": "ReadWriteMany", "accessModes": ["ReadWriteOnce"]}}
+    with pytest.warns(ValuesWarning, match=r"persistence.accessMode 'ReadWriteMany' ignored: persistence.accessModes"):
+        docs = synth(helm_chart(values))
+    assert find(docs, "PersistentVolumeClaim", "my-release-mxnet")["spec"]["accessModes"] == ["ReadWriteOnce"]
+
+
+def test_access_mode_alone_that_the_chart_ignored_is_an_error() -> None:
+    with pytest.raises(ValueError, match=r"^persistence.accessMode: 'ReadWriteMany' is ambiguous: chart 1.4.x ignored"):
+        chart_kwargs_from_values({"persistence": {"accessMode": "ReadWriteMany"}})
 
 
 def check_effect(key: str) -> None:
@@ -370,8 +458,8 @@ def test_every_extension_key_changes_the_output(key: str) -> None:
     check_effect(key)
 
 
-def test_only_the_liveness_success_threshold_is_inert() -> None:
-    assert [p.key for p in PARAMS if p.no_effect] == ["livenessProbe.successThreshold"]
+def test_only_the_liveness_success_threshold_and_the_ignored_access_mode_are_inert() -> None:
+    assert [p.key for p in PARAMS if p.no_effect] == ["livenessProbe.successThreshold", "persistence.accessMode"]
 
 
 def test_effects_table_has_no_stale_keys() -> None:
@@ -515,7 +603,8 @@ def test_python_arguments_win_over_values() -> None:
 
 def code_volume(docs: list[dict[str, Any]]) -> dict[str, Any]:
     workload = next(d for d in docs if d["kind"] in WORKLOADS)
-    return next(v for v in pod_spec(workload)["volumes"] if v["name"] == "code")
+    mount = next(m for m in main_container(workload)["volumeMounts"] if m["mountPath"] == "/app")
+    return next(v for v in pod_spec(workload)["volumes"] if v["name"] == mount["name"])
 
 
 def test_configmap_wins_over_files_and_git_and_says_what_it_ignored(tmp_path: Path) -> None:
@@ -525,7 +614,7 @@ def test_configmap_wins_over_files_and_git_and_says_what_it_ignored(tmp_path: Pa
         ValuesWarning, match="filesDir, cloneFilesFromGit.enabled, cloneFilesFromGit.repository ignored: configMap"
     ):
         docs = synth(helm_chart(values))
-    assert code_volume(docs) == {"name": "code", "configMap": {"name": "my-code"}}
+    assert code_volume(docs) == {"name": "ext-files", "configMap": {"name": "my-code"}}
     assert not [d for d in docs if d["kind"] == "ConfigMap"]
 
 
@@ -536,7 +625,7 @@ def test_files_win_over_git(tmp_path: Path) -> None:
     ):
         docs = synth(helm_chart({"filesDir": str(tmp_path), **GIT}))
     assert find(docs, "ConfigMap", "my-release-mxnet-files")["data"] == {"train.py": "print('hi')\n"}
-    assert code_volume(docs) == {"name": "code", "configMap": {"name": "my-release-mxnet-files"}}
+    assert code_volume(docs) == {"name": "local-files", "configMap": {"name": "my-release-mxnet-files"}}
     validate_documents(docs)
 
 

@@ -138,13 +138,13 @@ def test_job_persistence_uses_ephemeral_claims_for_pools_and_a_claim_for_the_sch
             persistence=Persistence(enabled=True, size="20Gi", storage_class="fast", annotations={"a": "b"}),
         )
     )
-    assert find(docs, "PersistentVolumeClaim", "test-mxnet-scheduler-data")
+    assert find(docs, "PersistentVolumeClaim", "test-mxnet-scheduler")
     scheduler_vols = {
         v["name"]: v for v in find(docs, "Job", "test-mxnet-scheduler")["spec"]["template"]["spec"]["volumes"]
     }
     assert scheduler_vols["data"] == {
         "name": "data",
-        "persistentVolumeClaim": {"claimName": "test-mxnet-scheduler-data"},
+        "persistentVolumeClaim": {"claimName": "test-mxnet-scheduler"},
     }
     for component in ("server", "worker"):
         spec = find(docs, "Job", f"test-mxnet-{component}")["spec"]
@@ -174,12 +174,12 @@ def test_long_running_is_untouched_by_the_job_settings() -> None:
 def test_job_names_are_not_held_to_the_statefulset_limit() -> None:
     # StatefulSet names carry an 11-character revision-hash suffix in a label value; Job
     # names don't, so the job lifecycle takes the longer name, up to the 63-character
-    # <fullname>-scheduler-data claim name.
-    name = "a" * 48
-    make_chart(**{**DIST, "worker_count": 10_000}, lifecycle="job", fullname_override=name)
+    # <fullname>-scheduler Job and claim name.
+    name = "a" * 53
+    make_chart(**DIST, lifecycle="job", fullname_override=name)
     with pytest.raises(ValueError, match=r"-server"):
         make_chart(**DIST, fullname_override=name)
-    with pytest.raises(ValueError, match=r"-scheduler-data.*fullname_override of at most 48"):
+    with pytest.raises(ValueError, match=r"-scheduler.*fullname_override of at most 53"):
         make_chart(**DIST, lifecycle="job", fullname_override=name + "a")
 
 

@@ -105,7 +105,8 @@ def test_replicas_expand_into_controller_pod_names() -> None:
     worker = the_plan.pods[4]
     assert worker.labels["statefulset.kubernetes.io/pod-name"] == "train-mxnet-worker-1"
     assert worker.subdomain == "train-mxnet-headless"
-    assert worker.containers[0].argv == ("python3", "train.py")
+    # The rank wrapper (sh -c SCRIPT worker ...) runs the entrypoint as given.
+    assert worker.containers[0].argv[:2] == ("sh", "-c") and worker.containers[0].argv[4:] == ("python3", "train.py")
     assert worker.containers[0].working_dir == "/app"
 
 

@@ -609,11 +609,11 @@ def longest_accepted(make: Any) -> int:
 
 NAME_CASES: dict[str, tuple[dict[str, Any], str, int]] = {
     # (options, how the release is spelled, longest fullname the limits allow)
-    "standalone": ({}, "plain", v.MAX_NAME - len("-data")),
+    "standalone": ({}, "plain", v.MAX_NAME),
     "distributed": ({"mode": "distributed", "worker_count": 100}, "plain", STATEFULSET_NAME_MAX - len("-worker")),
     "distributed-mxnet-in-name": ({"mode": "distributed"}, "mxnet", STATEFULSET_NAME_MAX - len("-worker")),
     "name-override": ({"mode": "distributed", "name_override": "ps"}, "plain", STATEFULSET_NAME_MAX - len("-worker")),
-    # No StatefulSets: the scheduler's claim <fullname>-scheduler-data is the longest name.
+    # No StatefulSets: the scheduler's Job and claim <fullname>-scheduler are the longest names.
     "job": (
         {
             "mode": "distributed",
@@ -622,7 +622,7 @@ NAME_CASES: dict[str, tuple[dict[str, Any], str, int]] = {
             "persistence": Persistence(enabled=True),
         },
         "plain",
-        v.MAX_NAME - len("-scheduler-data"),
+        v.MAX_NAME - len("-scheduler"),
     ),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 import yaml
 
 from app import DISTRIBUTED_TRAINING_EXAMPLE
-from mxnet_construct import EnvVar
+from mxnet_construct import EnvVar, Image, Persistence, Probe
 from mxnet_construct.cli import main
 from mxnet_construct.helm_cli import SetSyntaxError, collect_values, merge_values, parse_set, typed_value
 from tests.helpers import ROOT, make_chart, synth_yaml, validate_documents
@@ -279,3 +280,60 @@ def test_invalid_yaml_is_one_line(tmp_path: Path) -> None:
 
 def test_a_bad_release_name_is_one_line() -> None:
     assert_one_line_error(template("My_Release"), "release name")
+
+
+# --- the chart's own values files, exactly as shipped -------------------------------------
+
+CHART_DATA = ROOT / "tests" / "data" / "bitnami-mxnet-1.4.26"
+# sha256 of the files in bitnami/charts at chart version 1.4.26, so a test never passes
+# because someone "fixed" the copy.
+SHIPPED = {
+    "values.yaml": "bc29b9679a4c7935e4d3e370bdfcd10cb39c806387f8143b064fc8112b1dba29",
+    "values-production.yaml": "3fd14bc5b7e266a022d3417a4cd681a7233d4f5c60aaff800c6ae37e23d7e12c",
+}
+
+
+def chart_values_kwargs(mode: str, server_count: int, worker_count: int) -> dict[str, Any]:
+    """What the chart's values.yaml means, written out by hand as Python arguments."""
+    return {
+        "mode": mode,
+        "server_count": server_count,
+        "worker_count": worker_count,
+        "scheduler_port": 9092,
+        "image": Image(registry="docker.io", repository="bitnami/mxnet", tag="1.7.0-debian-10-r11"),
+        "git_image": Image(registry="docker.io", repository="bitnami/git", tag="2.28.0-debian-10-r43"),
+        "liveness_probe": Probe(timeout_seconds=15),
+        "readiness_probe": Probe(timeout_seconds=15),
+        "persistence": Persistence(access_modes=["ReadWriteOnce"]),
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("values.yaml", chart_values_kwargs("standalone", 1, 1)),
+        ("values-production.yaml", chart_values_kwargs("distributed", 2, 4)),
+    ],
+)
+def test_the_charts_values_files_render_unchanged(
+    name: str, kwargs: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = CHART_DATA / name
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == SHIPPED[name]
+    assert main(["template", "rel", "-f", str(path)]) == 0
+    out = capsys.readouterr()
+    assert out.err == ""
+    assert out.out == synth_yaml(make_chart(release="rel", **kwargs))
+    docs = list(yaml.safe_load_all(out.out))
+    validate_documents(docs)
+    for doc in docs:
+        for container in (doc.get("spec", {}).get("template", {}).get("spec", {}) or {}).get("containers", []):
+            for probe in ("livenessProbe", "readinessProbe"):
+                assert container[probe]["timeoutSeconds"] == 15
+
+
+def test_the_charts_values_file_through_the_console_script() -> None:
+    result = template("rel", "-f", str(CHART_DATA / "values-production.yaml"))
+    assert result.returncode == 0, result.stderr
+    kinds = [d["kind"] for d in yaml.safe_load_all(result.stdout)]
+    assert kinds.count("StatefulSet") == 2 and kinds.count("Deployment") == 1

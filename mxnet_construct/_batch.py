@@ -61,7 +61,7 @@ def job(names: Names, options: MXNetOptions, component: Component, template: Doc
     ``<fullname>-worker-<index>`` under the headless Service. ps-lite still assigns ranks
     in order of arrival; the index is for logs and for user scripts (``JOB_COMPLETION_INDEX``).
     """
-    spec = _with_run_options(_job_spec(options, component, template, indexed=component == "worker"), options)
+    spec = _with_run_options(_job_spec(options, component, template, indexed=c.TRAITS[component].indexed_job), options)
     return document("batch/v1", "Job", metadata(names, names.workload(component), component), spec=spec)
 
 

@@ -98,7 +98,7 @@ def _restricted(options: MXNetOptions, container: Doc) -> Doc:
 
 
 def probes(options: MXNetOptions, component: Component) -> Doc:
-    if component == "scheduler":
+    if c.TRAITS[component].binds_root:
         action: Doc = {"tcpSocket": {"port": options.scheduler_port}}
     else:
         action = {"exec": {"command": list(c.IMPORTABLE_PROBE)}}
@@ -210,7 +210,7 @@ def main_container(names: Names, options: MXNetOptions, component: Component, mo
     env = c.dmlc_env(names, options, component) + c.common_env(options, component)
     if env:
         container["env"] = env
-    if component in ("scheduler", "standalone"):
+    if c.TRAITS[component].declares_port:
         # The chart's standalone pod declared the scheduler port too, under the same name;
         # a Service or probe written for the chart may target it by that name.
         container["ports"] = [{"name": c.PORT_NAME, "containerPort": options.scheduler_port, "protocol": "TCP"}]
@@ -413,86 +413,3 @@ def disruption_budget(names: Names, options: MXNetOptions) -> Doc:
             "unhealthyPodEvictionPolicy": "AlwaysAllow",
         },
     )
-
-
-# checkov (``--framework kubernetes``) reads suppressions from the annotations
-# ``checkov.io/skip<N>: <CHECK_ID>=<reason>`` on the object it scans. Each suppression below
-# is emitted only while the default (or explicit user choice) that trips the check is in
-# effect: change the option and the annotation goes, so checkov checks again. A reason must
-# not contain "=", because checkov splits the value on it.
-CHECKOV_WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "Job", "CronJob", "Pod", "DaemonSet", "ReplicaSet"})
-# The kinds checkov's CKV_K8S_21 ("The default namespace should not be used") looks at.
-CHECKOV_NAMESPACED_KINDS = CHECKOV_WORKLOAD_KINDS | {
-    "Service",
-    "Secret",
-    "ServiceAccount",
-    "Role",
-    "RoleBinding",
-    "ConfigMap",
-    "Ingress",
-}
-
-
-def checkov_skips(options: MXNetOptions, kind: str, component: str | None, *, namespaced: bool) -> dict[str, str]:
-    """The checkov checks one object trips by design, each with the reason (check id -> reason).
-
-    The reasons are short; docs/security.md gives the full argument for each.
-    """
-    out: dict[str, str] = {}
-    if not namespaced and kind in CHECKOV_NAMESPACED_KINDS:
-        # Leaving the namespace out lets one set of manifests go anywhere (kubectl -n, a
-        # GitOps tool's destination), as `helm template` output does.
-        out["CKV_K8S_21"] = "namespace is chosen at apply time; pass namespace to MXNetChart to pin it"
-    if kind not in CHECKOV_WORKLOAD_KINDS or component not in c.COMPONENTS:
-        return out
-    role_component: Component = component
-    sc = options.security_context
-    base = base_resources(options, role_component)
-    if not base.requests and not base.limits:
-        # The chart pins resources {}. What training needs depends on the model; a guessed
-        # CPU limit throttles it and a guessed memory limit OOM-kills it mid-epoch.
-        for check in ("CKV_K8S_10", "CKV_K8S_11", "CKV_K8S_12", "CKV_K8S_13"):
-            out[check] = "chart default resources {}: sizing depends on the model; set resources"
-    if not options.liveness_probe.enabled:
-        out["CKV_K8S_8"] = "liveness probe switched off by liveness_probe"
-    if not options.readiness_probe.enabled:
-        out["CKV_K8S_9"] = "readiness probe switched off by readiness_probe"
-    images = [options.image]
-    if isinstance(options.code, GitRepository):
-        images.append(options.git_image)
-    if volume_permissions_on(options):
-        images.append(options.volume_permissions.image)
-    # The chart pins tags and IfNotPresent; an MXNet image is gigabytes, so pulling it
-    # again on every start (Always) costs minutes per pod. A digest satisfies both checks.
-    if any(image.digest is None for image in images):
-        out["CKV_K8S_43"] = "chart images are pinned by tag; set Image digest"
-    if any(image.digest is None and image.pull_policy != "Always" for image in images):
-        out["CKV_K8S_15"] = "chart default IfNotPresent with a pinned tag; set Image digest or pull_policy"
-    if not sc.read_only_root_filesystem:
-        # MXNet (~/.mxnet), gluon datasets, pip and user scripts write under HOME and /tmp.
-        out["CKV_K8S_22"] = "MXNet and scripts write under HOME and /tmp; set read_only_root_filesystem"
-    if not sc.enabled or sc.run_as_user < 10000:
-        # 1001 is the user the Bitnami images are built for and the chart's README default.
-        out["CKV_K8S_40"] = "chart default runAsUser 1001, the Bitnami images' user; set run_as_user"
-    if volume_permissions_on(options):
-        out["CKV_K8S_25"] = "volume-permissions init container adds CHOWN, FOWNER, DAC_OVERRIDE to chown data"
-    user_env = [*options.extra_env, *options.role(role_component).extra_env]
-    if any(e.value_from is not None and "secretKeyRef" in e.value_from for e in user_env):
-        out["CKV_K8S_35"] = "user asked for EnvVar.from_secret; existing_secret mounts files instead"
-    return out
-
-
-def add_checkov_skips(doc: Doc, options: MXNetOptions, *, namespaced: bool) -> None:
-    """Writes :func:`checkov_skips` for ``doc`` into its annotations (sorted, like all metadata)."""
-    meta = doc["metadata"]
-    component = meta.get("labels", {}).get("app.kubernetes.io/component")
-    skips = checkov_skips(options, doc["kind"], component, namespaced=namespaced)
-    if not skips:
-        return
-    annotations = dict(meta.get("annotations", {}))
-    for i, (check, reason) in enumerate(
-        sorted(skips.items(), key=lambda item: int(item[0].rsplit("_", 1)[1])), start=1
-    ):
-        annotations[f"checkov.io/skip{i}"] = f"{check}={reason}"
-    meta["annotations"] = annotations
-    doc["metadata"] = canonical(meta)

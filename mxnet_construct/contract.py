@@ -39,6 +39,96 @@ PS_NODE_COMMAND = ["python3", "-c", "import mxnet"]
 # Checks that MXNet is installed without importing it: importing it is slow and, with
 # DMLC_ROLE=server, would start a second parameter server inside the probe.
 IMPORTABLE_PROBE = ["python3", "-c", "import importlib.util,sys; sys.exit(importlib.util.find_spec('mxnet') is None)"]
+
+
+@dataclass(frozen=True)
+class RoleTraits:
+    """Everything that differs between the four roles, as data.
+
+    Each role construct owns one of these (``Scheduler.traits`` ...); the contract and the
+    pod builder read the traits instead of comparing role names, so a difference between
+    roles is stated once, here.
+
+    Attributes:
+        component: The ``app.kubernetes.io/component`` label and ``DMLC_ROLE``.
+        ps_node: Joins the ps-lite job, so it gets the ``DMLC_*`` wiring.
+        binds_root: Binds ``DMLC_PS_ROOT_URI`` (the scheduler): ``DMLC_USE_KUBERNETES`` and a
+            TCP probe on the port; it needs no ``POD_NAME`` or ``DMLC_NODE_HOST``.
+        runs_entrypoint: Runs the user's entrypoint; otherwise only ``import mxnet``, which
+            with ``DMLC_ROLE`` set runs the node's loop.
+        declares_port: The main container declares the scheduler port (the scheduler, and
+            the standalone pod as the chart did).
+        count_option: The option holding the replica count; None means one pod.
+        pool: Runs as a StatefulSet with per-pod claims (servers, workers); otherwise a
+            Deployment with one claim.
+        indexed_job: Its batch/v1 Job is Indexed (``job`` lifecycle).
+        rank_variable: The chart's ``<ROLE>_RANK`` variable (ordinal + 1), if any.
+        chart_selects_component: Chart 1.4.x put the component into this role's
+            long-running workload selector (all but the scheduler's Deployment), which can't
+            change on a live object.
+    """
+
+    component: Component
+    ps_node: bool
+    binds_root: bool
+    runs_entrypoint: bool
+    declares_port: bool
+    count_option: Literal["server_count", "worker_count"] | None
+    pool: bool
+    indexed_job: bool
+    rank_variable: str | None
+    chart_selects_component: bool = True
+
+
+STANDALONE = RoleTraits(
+    component="standalone",
+    ps_node=False,
+    binds_root=False,
+    runs_entrypoint=True,
+    declares_port=True,
+    count_option=None,
+    pool=False,
+    indexed_job=False,
+    rank_variable=None,
+)
+SCHEDULER = RoleTraits(
+    component="scheduler",
+    ps_node=True,
+    binds_root=True,
+    runs_entrypoint=False,
+    declares_port=True,
+    count_option=None,
+    pool=False,
+    indexed_job=False,
+    rank_variable=None,
+    chart_selects_component=False,
+)
+# The chart exported SERVER_RANK / WORKER_RANK (pod ordinal + 1) to its pods, and user
+# scripts read them. ps-lite's own rank is assigned in order of arrival and is unrelated.
+SERVER = RoleTraits(
+    component="server",
+    ps_node=True,
+    binds_root=False,
+    runs_entrypoint=False,
+    declares_port=False,
+    count_option="server_count",
+    pool=True,
+    indexed_job=False,
+    rank_variable="SERVER_RANK",
+)
+WORKER = RoleTraits(
+    component="worker",
+    ps_node=True,
+    binds_root=False,
+    runs_entrypoint=True,
+    declares_port=False,
+    count_option="worker_count",
+    pool=True,
+    indexed_job=True,
+    rank_variable="WORKER_RANK",
+)
+TRAITS: dict[Component, RoleTraits] = {t.component: t for t in (STANDALONE, SCHEDULER, SERVER, WORKER)}
+
 # A StatefulSet's pods carry controller-revision-hash=<name>-<10 chars>, a label value.
 STATEFULSET_NAME_MAX = v.MAX_NAME - 11
 
@@ -181,7 +271,7 @@ def workload_selector(n: Names, options: MXNetOptions, component: Component) -> 
     component. The Python API uses the same layout, so moving from ``template`` to Python
     never changes a selector.
     """
-    if component == "scheduler" and options.lifecycle == "long-running":
+    if not TRAITS[component].chart_selects_component and options.lifecycle == "long-running":
         return release_selector(n)
     return selector_labels(n, component)
 
@@ -206,19 +296,17 @@ def labels(n: Names, component: Component | None) -> dict[str, str]:
 
 
 def replicas(options: MXNetOptions, component: Component) -> int:
-    if component == "server":
-        return options.server_count
-    if component == "worker":
-        return options.worker_count
-    return 1
+    count_option = TRAITS[component].count_option
+    return 1 if count_option is None else int(getattr(options, count_option))
 
 
 def dmlc_env(n: Names, options: MXNetOptions, component: Component) -> list[dict[str, Any]]:
     """The ``DMLC_*`` variables of one role, in a fixed order."""
-    if component == "standalone":
+    traits = TRAITS[component]
+    if not traits.ps_node:
         return []
     env: list[dict[str, Any]] = []
-    if component != "scheduler":
+    if not traits.binds_root:
         env.append({"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}})
     env += [
         {"name": "DMLC_ROLE", "value": component},
@@ -229,13 +317,13 @@ def dmlc_env(n: Names, options: MXNetOptions, component: Component) -> list[dict
         {"name": "DMLC_NUM_SERVER", "value": str(options.server_count)},
         {"name": "DMLC_NUM_WORKER", "value": str(options.worker_count)},
     ]
-    if component == "scheduler":
+    if traits.binds_root:
         # ps-lite binds DMLC_PS_ROOT_URI literally; a Service name is not a local address,
         # so without this the scheduler dies with "bind failed" and everyone else waits.
         env.append({"name": "DMLC_USE_KUBERNETES", "value": "1"})
     if options.dmlc_interface:
         env.append({"name": "DMLC_INTERFACE", "value": options.dmlc_interface})
-    if options.dmlc_node_host_from_pod_ip and component != "scheduler":
+    if options.dmlc_node_host_from_pod_ip and not traits.binds_root:
         env.append({"name": "DMLC_NODE_HOST", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}})
     return env
 
@@ -264,9 +352,9 @@ def common_env(options: MXNetOptions, component: Component) -> list[dict[str, An
     return env
 
 
-# The chart exported SERVER_RANK / WORKER_RANK (pod ordinal + 1) to its pods, and user
-# scripts read them. ps-lite's own rank is assigned in order of arrival and is unrelated.
-RANK_VARIABLES: dict[Component, str] = {"server": "SERVER_RANK", "worker": "WORKER_RANK"}
+RANK_VARIABLES: dict[Component, str] = {
+    t.component: t.rank_variable for t in TRAITS.values() if t.rank_variable is not None
+}
 # Where a pod's ordinal comes from: the StatefulSet pod name's last dash-separated part, or
 # the index Kubernetes gives every pod of an Indexed Job. Both are fixed text, never user
 # input; the user's command follows as the script's positional parameters ("$@"), so no
@@ -284,12 +372,13 @@ def rank_script(options: MXNetOptions, component: Component) -> str | None:
     (``job`` workers, every ``jobset`` role) from ``JOB_COMPLETION_INDEX``. The servers' Job
     of the ``job`` lifecycle is not Indexed, so its pods have no ordinal and no rank.
     """
-    variable = RANK_VARIABLES.get(component)
+    traits = TRAITS[component]
+    variable = traits.rank_variable
     if variable is None:
         return None
     if options.lifecycle == "long-running":
         ordinal = _ORDINAL_FROM_POD_NAME
-    elif options.lifecycle == "jobset" or component == "worker":
+    elif options.lifecycle == "jobset" or traits.indexed_job:
         ordinal = _ORDINAL_FROM_JOB_INDEX
     else:
         return None
@@ -302,7 +391,7 @@ def command(options: MXNetOptions, component: Component) -> list[str]:
     Servers and workers run it through :func:`rank_script` (``sh -c SCRIPT ROLE ARGV...``),
     which sets their rank variable and then replaces itself with the command (``exec``).
     """
-    argv = list(PS_NODE_COMMAND) if component in ("scheduler", "server") else options.entrypoint.command()
+    argv = options.entrypoint.command() if TRAITS[component].runs_entrypoint else list(PS_NODE_COMMAND)
     script = rank_script(options, component)
     if script is None:
         return argv

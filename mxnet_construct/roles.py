@@ -65,7 +65,8 @@ class RoleConstruct(Construct):
         options: The release's validated options.
     """
 
-    component: ClassVar[Component]
+    traits: ClassVar[c.RoleTraits]
+    """What this role is and how it differs from the others (see :class:`~mxnet_construct.contract.RoleTraits`)."""
 
     def __init__(self, scope: Construct, id: str, *, names: Names, options: MXNetOptions) -> None:
         super().__init__(scope, id)
@@ -76,6 +77,11 @@ class RoleConstruct(Construct):
         self._job: cdk8s.ApiObject | None = None
         self._claim: cdk8s.ApiObject | None = None
         self._workload_doc: Doc | None = None
+
+    @property
+    def component(self) -> Component:
+        """The ``app.kubernetes.io/component`` label of this role's objects and pods."""
+        return self.traits.component
 
     @property
     def names(self) -> Names:
@@ -163,13 +169,15 @@ class RoleConstruct(Construct):
 
     @property
     def _uses_claim_template(self) -> bool:
-        return False
+        return self.traits.pool
 
     def replicated_job(self) -> dict[str, Any]:
         """Hook: this role's entry in the JobSet's ``replicatedJobs`` (``jobset`` lifecycle)."""
         return b.replicated_job(self._names, self._options, self.component, self._checked_pod_template())
 
     def _long_running_workload(self, template: Doc) -> Doc:
+        if self.traits.pool:
+            return r.stateful_set(self._names, self._options, self.component, template)
         return r.deployment(self._names, self._options, self.component, template)
 
     def _build(self) -> list[Doc]:
@@ -209,7 +217,7 @@ class Standalone(RoleConstruct):
     """Standalone mode: one Deployment (or, with ``lifecycle="job"``, one Job) ``<fullname>``
     running the entrypoint (or ``sleep infinity``)."""
 
-    component: ClassVar[Component] = "standalone"
+    traits: ClassVar[c.RoleTraits] = c.STANDALONE
 
     def _build_extras(self) -> list[Doc]:
         return self._build_claim()
@@ -224,7 +232,7 @@ class Scheduler(RoleConstruct):
     Every other role finds it at :attr:`service_name`:\\ :attr:`port`.
     """
 
-    component: ClassVar[Component] = "scheduler"
+    traits: ClassVar[c.RoleTraits] = c.SCHEDULER
 
     def __init__(self, scope: Construct, id: str, *, names: Names, options: MXNetOptions) -> None:
         super().__init__(scope, id, names=names, options=options)
@@ -258,22 +266,15 @@ class _Pool(RoleConstruct):
         """The headless Service that gives the pool's pods DNS names."""
         return self._names.headless
 
-    @property
-    def _uses_claim_template(self) -> bool:
-        return True
-
-    def _long_running_workload(self, template: Doc) -> Doc:
-        return r.stateful_set(self._names, self._options, self.component, template)
-
 
 class ServerPool(_Pool):
     """The parameter servers: StatefulSet (or Job) ``<fullname>-server`` with ``server_count`` pods."""
 
-    component: ClassVar[Component] = "server"
+    traits: ClassVar[c.RoleTraits] = c.SERVER
 
 
 class WorkerPool(_Pool):
     """The workers: StatefulSet (or Indexed Job) ``<fullname>-worker`` with ``worker_count`` pods
     running the entrypoint."""
 
-    component: ClassVar[Component] = "worker"
+    traits: ClassVar[c.RoleTraits] = c.WORKER

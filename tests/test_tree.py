@@ -4,6 +4,7 @@ cdk8s-plus selectors and peers) work on MXNet objects as on any other."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -170,8 +171,13 @@ def test_construct_metadata_gives_every_object_its_path(tmp_path: Path) -> None:
     app = cdk8s.App(outdir=str(tmp_path), record_construct_metadata=True)
     chart_for(app)
     app.synth()
-    recorded = (tmp_path / "construct-metadata.json").read_text()
-    assert "rel/workers/Resource" in recorded and "rel/scheduler/Service" in recorded
+    recorded = json.loads((tmp_path / "construct-metadata.json").read_text())["resources"]
+    # cdk8s keys the file by object name, so objects that share a name (the scheduler's
+    # Deployment, Service and claim, as in the chart) keep only the last one's path.
+    assert recorded["rel-mxnet-worker"]["path"] == "rel/workers/Resource"
+    assert recorded["rel-mxnet-server"]["path"] == "rel/servers/Resource"
+    assert recorded["rel-mxnet-headless"]["path"] == "rel/HeadlessService"
+    assert recorded["rel-mxnet-files"]["path"] == "rel/FilesConfigMap"
 
 
 def test_roles_are_cdk8s_plus_pod_selectors_and_peers() -> None:
@@ -220,3 +226,21 @@ def test_checkov_never_suppresses_a_users_container() -> None:
     annotations = find(synth(chart), "StatefulSet", "rel-mxnet-worker")["metadata"]["annotations"]
     # The tracer has no probes and no resources: checkov must still report those.
     assert not any(v.startswith(("CKV_K8S_8=", "CKV_K8S_10=")) for v in annotations.values())
+
+
+def test_each_role_owns_its_traits() -> None:
+    from mxnet_construct import Scheduler, ServerPool, Standalone, WorkerPool
+    from mxnet_construct import contract as c
+
+    for cls, component in (
+        (Standalone, "standalone"),
+        (Scheduler, "scheduler"),
+        (ServerPool, "server"),
+        (WorkerPool, "worker"),
+    ):
+        assert cls.traits is c.TRAITS[component] and cls.traits.component == component
+    # Only the scheduler binds the root address; only servers and workers are pools.
+    assert [t.component for t in c.TRAITS.values() if t.binds_root] == ["scheduler"]
+    assert sorted(t.component for t in c.TRAITS.values() if t.pool) == ["server", "worker"]
+    chart = chart_for(cdk8s.App())
+    assert chart.workers is not None and chart.workers.component == "worker"

@@ -175,7 +175,7 @@ class MXNetChart(cdk8s.Chart):
         """
         opts, names = self.options, self.names
         docs: list[dict[str, Any]] = []
-        if opts.service_account:
+        if opts.creates_service_account:
             docs.append(r.service_account(names))
         if isinstance(opts.code, LocalFiles):
             docs.append(r.files_config_map(names, opts.code))

@@ -227,8 +227,8 @@ def check_quantity(field: str, value: object) -> str | int | float:
 
 
 def check_env_name(field: str, value: object) -> str:
-    text = check_str(field, value, allow_empty=False, max_len=MAX_TEXT)
-    if len(text) > MAX_SUBDOMAIN or not matches(ENV_NAME, text):
+    text = check_str(field, value, allow_empty=False, max_len=MAX_SUBDOMAIN)
+    if not matches(ENV_NAME, text):
         fail(
             field,
             text,

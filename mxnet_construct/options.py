@@ -757,6 +757,29 @@ def _check_tolerations(field_name: str, value: object) -> None:
         if unknown:
             v.fail(f"{field_name}[{i}]", unknown, "a toleration has only " + ", ".join(sorted(allowed)))
         v.check_json(f"{field_name}[{i}]", tol)
+        _check_toleration(f"{field_name}[{i}]", tol)
+
+
+def _check_toleration(where: str, tol: Mapping[str, Any]) -> None:
+    # The API server's rules (ValidateTolerations), checked here so they fail at build time.
+    key = v.check_str(f"{where}.key", tol.get("key", ""))
+    if key:
+        v.check_label_key(f"{where}.key", key)
+    operator = tol.get("operator", "")
+    v.check_choice(f"{where}.operator", operator, ("", "Equal", "Exists"))
+    value = v.check_str(f"{where}.value", tol.get("value", ""))
+    if operator == "Exists" and value:
+        v.fail(f"{where}.value", value, "a toleration with operator Exists has no value")
+    if not key and operator != "Exists":
+        v.fail(f"{where}.operator", operator, "a toleration without a key must use operator Exists")
+    if len(value) > v.MAX_NAME or not v.matches(v.LABEL_VALUE, value):
+        v.fail(f"{where}.value", value, "a toleration value is a label value")
+    effect = tol.get("effect", "")
+    v.check_choice(f"{where}.effect", effect, ("", "NoSchedule", "PreferNoSchedule", "NoExecute"))
+    if tol.get("tolerationSeconds") is not None:
+        v.check_int(f"{where}.tolerationSeconds", tol["tolerationSeconds"], maximum=v.INT64_SAFE_MAX)
+        if effect != "NoExecute":
+            v.fail(f"{where}.tolerationSeconds", tol["tolerationSeconds"], "it applies only to effect NoExecute")
 
 
 def _check_affinity(field_name: str, value: object) -> None:

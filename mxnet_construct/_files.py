@@ -28,6 +28,9 @@ def read_directory(
     ``field`` and the offending path.
     """
     given = Path(path)
+    if "\x00" in str(given):
+        # The OS cannot name such a file; os.path raises a bare "embedded null byte".
+        v.fail(field, str(path), "a path has no NUL character")
     if root is not None:
         base = Path(root).resolve()
         directory = (base / given).resolve()

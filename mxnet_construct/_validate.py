@@ -296,10 +296,12 @@ def check_list(field: str, value: object) -> list[Any]:
     return list(value)
 
 
-def check_json(field: str, value: object, _depth: int = 0) -> None:
+def check_json(field: str, value: object, _depth: int = 0, _root: str = "") -> None:
     """Raw Kubernetes fragments (affinity, sidecars) must be plain YAML data, or synthesis breaks late."""
+    root = _root or field
     if _depth > MAX_DEPTH:
-        fail(field.split(".")[0].split("[")[0], f"<{_depth} levels>", f"YAML data nests at most {MAX_DEPTH} levels")
+        # Named after the option, not the 65-level path inside it.
+        fail(root, f"<{_depth} levels>", f"YAML data nests at most {MAX_DEPTH} levels")
     if value is None or isinstance(value, bool):
         return
     if isinstance(value, str):
@@ -317,11 +319,11 @@ def check_json(field: str, value: object, _depth: int = 0) -> None:
         for k, v in value.items():
             if not isinstance(k, str):
                 raise OptionTypeError(field, k, f"keys must be strings, got {type(k).__name__} {short(k)}")
-            check_json(f"{field}.{k}", v, _depth + 1)
+            check_json(f"{field}.{k}", v, _depth + 1, root)
         return
     if isinstance(value, list | tuple):
         for i, v in enumerate(value):
-            check_json(f"{field}[{i}]", v, _depth + 1)
+            check_json(f"{field}[{i}]", v, _depth + 1, root)
         return
     fail_type(field, value, "YAML data (mappings, lists, strings, numbers, booleans)")
 

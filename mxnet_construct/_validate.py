@@ -81,6 +81,8 @@ IMAGE_TAG = _pattern(r"[\w][\w.-]{0,127}")
 IMAGE_DIGEST = _pattern(r"[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}")
 # A ConfigMap key (IsConfigMapKey): these characters, not '.' or '..', not starting '..'.
 CONFIGMAP_KEY = _pattern(r"[-._a-zA-Z0-9]+")
+# An EnvVar fieldRef/resourceFieldRef path: metadata.labels['a/b'], status.podIP, limits.cpu.
+FIELD_PATH = _pattern(r"[A-Za-z][-A-Za-z0-9]*(\.[A-Za-z][-A-Za-z0-9.]*)*(\['[-._/A-Za-z0-9]+'\])?")
 # A Linux capability name, with or without the CAP_ prefix.
 CAPABILITY = _pattern(r"[A-Za-z][A-Za-z0-9_]*")
 # A Linux network interface name as ps-lite's DMLC_INTERFACE takes it.

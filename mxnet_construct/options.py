@@ -322,14 +322,23 @@ class EnvVar:
             kind = kinds[0]
             ref = v.check_mapping(f"{where}[{self.name}].value_from.{kind}", source[kind])
             required = VALUE_FROM_REQUIRED[kind]
-            v.check_str(f"{where}[{self.name}].value_from.{kind}.{required}", ref.get(required), allow_empty=False)
+            at = f"{where}[{self.name}].value_from.{kind}"
+            v.check_str(f"{at}.{required}", ref.get(required), allow_empty=False)
+            if kind in ("configMapKeyRef", "secretKeyRef"):
+                v.check_configmap_key(f"{at}.key", ref["key"])
+                if ref.get("name") is not None:
+                    v.check_dns_subdomain(f"{at}.name", ref["name"])
+            elif not v.matches(v.FIELD_PATH, ref[required]):
+                v.fail(f"{at}.{required}", ref[required], "use a field path such as 'status.podIP' or 'limits.cpu'")
         if (self.value is None) == (self.value_from is None):
             v.fail(f"{where}[{self.name}]", self, "set exactly one of value and value_from")
 
     @classmethod
-    def from_secret(cls, name: str, secret: str, key: str) -> EnvVar:
-        """A variable read from a Secret key; the value never appears in the manifests."""
-        return cls(name=name, value_from={"secretKeyRef": {"name": secret, "key": key}})
+    def from_secret(cls, name: str, secret: str | NamedObject, key: str) -> EnvVar:
+        """A variable read from a Secret key (the Secret by name or as a cdk8s-plus
+        ``Secret``); the value never appears in the manifests."""
+        secret_name = v.object_name(f"env[{name}].value_from.secretKeyRef.name", secret, "Secret")
+        return cls(name=name, value_from={"secretKeyRef": {"name": secret_name, "key": key}})
 
     @classmethod
     def from_field(cls, name: str, field_path: str) -> EnvVar:

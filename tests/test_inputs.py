@@ -199,6 +199,13 @@ ONE = "\N{FULLWIDTH DIGIT ONE}"  # a Unicode digit that `\d` matched
         (lambda: Entrypoint(work_dir="/app\n"), "entrypoint.work_dir"),
         (lambda: Entrypoint(file="train.py\n"), "entrypoint.file"),
         (lambda: GitRepository(repository="https://x/y.git", revision="main\n"), "code.revision"),
+        (lambda: EnvVar.from_secret("A", "s3\n", "k"), "env[A].value_from.secretKeyRef.name"),
+        (lambda: EnvVar.from_secret("A", "s3", "k\n"), "env[A].value_from.secretKeyRef.key"),
+        (lambda: EnvVar.from_field("A", "status.podIP\n"), "env[A].value_from.fieldRef.fieldPath"),
+        (
+            lambda: EnvVar(name="A", value_from={"resourceFieldRef": {"resource": "limits.cpu\n"}}),
+            "env[A].value_from.resourceFieldRef.resource",
+        ),
     ],
 )
 def test_trailing_newlines_and_unicode_lookalikes_are_refused(build: Callable[[], object], field: str) -> None:

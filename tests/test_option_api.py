@@ -199,6 +199,17 @@ def test_cdk8s_plus_objects_are_taken_by_name() -> None:
     assert not [d for d in docs if d["kind"] == "ServiceAccount"]
 
 
+def test_env_from_a_cdk8s_plus_secret() -> None:
+    import cdk8s_plus_27 as kplus
+
+    secret = kplus.Secret(cdk8s.Chart(cdk8s.Testing.app(), "deps"), "hf")
+    var = EnvVar.from_secret("HF_TOKEN", secret, "token")
+    assert var.to_json() == {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": secret.name, "key": "token"}}}
+    ok = EnvVar(name="M", value_from={"resourceFieldRef": {"resource": "limits.ephemeral-storage"}})
+    assert ok.value_from is not None
+    assert EnvVar.from_field("L", "metadata.labels['app.kubernetes.io/name']").value_from is not None
+
+
 def test_service_account_by_name_true_or_false() -> None:
     named = MXNetOptions(service_account="runner")
     assert (named.service_account_name, named.creates_service_account) == ("runner", False)

@@ -130,7 +130,31 @@ def _keyword_hints(cls: _C) -> _C:
         init(self, *args, **kwargs)
 
     cls.__init__ = __init__  # type: ignore[misc]
+    # Frozen fields hold MappingProxyType, which neither pickle nor deepcopy handles. An
+    # option object is immutable, so a copy is the object itself, and pickling rebuilds it
+    # from plain data through __init__ (which validates and freezes again).
+    cls.__copy__ = lambda self: self  # type: ignore[attr-defined]
+    cls.__deepcopy__ = lambda self, memo: self  # type: ignore[attr-defined]
+    cls.__reduce__ = _reduce  # type: ignore[assignment]
     return cls
+
+
+def _reduce(self: Any) -> tuple[Any, ...]:
+    state = {f.name: _picklable(getattr(self, f.name)) for f in fields(self) if f.init}
+    return (_rebuild_option, (type(self), state))
+
+
+def _picklable(value: Any) -> Any:
+    # Mappings become dicts; sequences keep their type, so the rebuilt object is equal.
+    if isinstance(value, Mapping):
+        return {k: _picklable(x) for k, x in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_picklable(x) for x in value)
+    return value
+
+
+def _rebuild_option(cls: Callable[..., Any], state: dict[str, Any]) -> Any:
+    return cls(**state)
 
 
 def _set(obj: object, name: str, value: object) -> None:

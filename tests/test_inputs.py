@@ -41,7 +41,7 @@ DIST: dict[str, Any] = {"mode": "distributed"}
 
 # --- values files that attack ----------------------------------------------------------------
 
-# 496 bytes that PyYAML expands to 9**9 (387 million) strings: the file from the audit.
+# 370 bytes that PyYAML would expand to 9**9 (387 million) strings, the shape of the audit's 496-byte file.
 ALIAS_BOMB = """affinity:
   a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
   b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]

@@ -6,6 +6,7 @@ Each test here failed on main before the change it covers.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import pickle
 import typing
@@ -148,6 +149,21 @@ def test_option_fields_are_deeply_read_only() -> None:
     assert isinstance(Image(pull_secrets=["a"]).pull_secrets, tuple)
     assert isinstance(SecurityContext(drop_capabilities=["ALL"]).drop_capabilities, tuple)
     assert isinstance(Entrypoint(args=["a"]).args, tuple)
+
+
+def test_frozen_options_still_copy_and_pickle() -> None:
+    opts = MXNetOptions(
+        **DIST,
+        node_selector={"a": "b"},
+        affinity={"podAffinity": {"x": [{"y": 1}]}},
+        extra_env=[EnvVar.from_secret("HF_TOKEN", "hf", "token")],
+        worker=RoleOptions(tolerations=[{"key": "gpu", "operator": "Exists"}]),
+        code=LocalFiles(files={"a.py": "x"}),
+        service_account="runner",
+    )
+    assert copy.deepcopy(opts) is opts and copy.copy(opts) is opts
+    again = pickle.loads(pickle.dumps(opts))
+    assert again == opts and isinstance(again.affinity, MappingProxyType)
 
 
 def test_production_is_frozen() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from . import _pod_parts
 from . import contract as c
+from ._validate import thaw
 from .contract import Component, Names
 from .options import ExistingConfigMap, GitRepository, LocalFiles, MXNetOptions, Resources
 
@@ -63,11 +64,11 @@ def metadata(names: Names, name: str, component: Component | None, **extra: Any)
 
 def image_pull_secrets(options: MXNetOptions, *, with_git: bool) -> list[Doc]:
     seen: dict[str, None] = {}
-    sources = [options.global_image_pull_secrets, options.image.pull_secrets]
+    sources = [options.global_image_pull_secret_names, options.image.pull_secret_names]
     if with_git:
-        sources.append(options.git_image.pull_secrets)
+        sources.append(options.git_image.pull_secret_names)
     if volume_permissions_on(options):
-        sources.append(options.volume_permissions.image.pull_secrets)
+        sources.append(options.volume_permissions.image.pull_secret_names)
     for group in sources:
         for name in group:
             seen.setdefault(name, None)
@@ -234,7 +235,7 @@ def pod_template(names: Names, options: MXNetOptions, component: Component, *, c
         "securityContext": options.security_context.pod_json(),
     }
     if options.service_account:
-        spec["serviceAccountName"] = names.fullname
+        spec["serviceAccountName"] = options.service_account_name or names.fullname
     inits = init_containers(options, component)
     if inits:
         spec["initContainers"] = inits
@@ -251,7 +252,7 @@ def pod_template(names: Names, options: MXNetOptions, component: Component, *, c
         spec["tolerations"] = [dict(t) for t in tolerations]
     affinity = role.affinity if role.affinity is not None else options.affinity
     if affinity:
-        spec["affinity"] = dict(affinity)
+        spec["affinity"] = thaw(affinity)
     if options.host_network:
         spec["hostNetwork"] = True
         spec["dnsPolicy"] = "ClusterFirstWithHostNet"
@@ -384,7 +385,7 @@ def network_policy(names: Names, options: MXNetOptions) -> Doc:
         egress = [{"to": peers}, {"ports": dns_ports}]
         if isinstance(options.code, GitRepository):
             egress.append({"ports": [{"port": p, "protocol": "TCP"} for p in (22, 80, 443, 9418)]})
-        egress += [dict(rule) for rule in np.extra_egress]
+        egress += thaw(np.extra_egress)
     return document(
         "networking.k8s.io/v1",
         "NetworkPolicy",

@@ -126,7 +126,7 @@ class MXNetChart(cdk8s.Chart):
         PodGroup before any pod exists, workloads before the objects that only refer to them.
         """
         opts, names = self.options, self.names
-        if opts.service_account:
+        if opts.creates_service_account:
             self.service_account = api_object(self, "ServiceAccount", r.service_account(names))
         if opts.gang_scheduler is not None:
             # Created here for its place in the output; its body sums the pods below.

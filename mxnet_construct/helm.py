@@ -46,6 +46,8 @@ from .options import (
     GitRepository,
     LocalFiles,
     MXNetOptions,
+    OptionError,
+    OptionTypeError,
     Resources,
 )
 
@@ -62,8 +64,8 @@ __all__ = [
 ]
 
 
-class ValuesTypeError(TypeError, ValueError):
-    """A value of the wrong type in a values mapping.
+class ValuesTypeError(OptionTypeError):
+    """A value of the wrong type in a values mapping; ``.field`` is the Helm key.
 
     It is both a ``ValueError`` (bad values, as for an unknown key) and a ``TypeError``
     (the library's usual error for a wrong type), so either ``except`` clause catches it.
@@ -80,7 +82,7 @@ Check = Callable[[str, Any], Any]
 
 
 def _type_error(path: str, value: object, expected: str, hint: str = "") -> NoReturn:
-    raise ValuesTypeError(f"{path}: expected {expected}, got {_describe(value)}{hint}")
+    raise ValuesTypeError(path, value, f"expected {expected}, got {_describe(value)}{hint}")
 
 
 def _describe(value: object) -> str:
@@ -194,8 +196,8 @@ def _args(path: str, value: Any) -> tuple[str, ...]:
         try:
             return tuple(shlex.split(value))
         except ValueError as err:
-            raise ValueError(
-                f"{path}: {value!r} cannot be split like a shell command line ({err}); use a list of arguments"
+            raise OptionError(
+                path, value, f"{value!r} cannot be split like a shell command line ({err}); use a list of arguments"
             ) from None
     return tuple(_env_value(f"{path}[{i}]", item) for i, item in enumerate(_list(path, value)))
 
@@ -533,7 +535,7 @@ def _unknown(path: str, key: str, siblings: Sequence[str]) -> NoReturn:
             if elsewhere
             else f"; known keys here: {', '.join(siblings)}"
         )
-    raise ValueError(f"{path}: unknown key{hint}")
+    raise OptionError(path, key, f"unknown key{hint}")
 
 
 def _walk(node: Mapping[str, Any], values: Mapping[Any, Any], prefix: str, out: dict[str, Any]) -> None:
@@ -574,46 +576,41 @@ def _blame(helm_prefix: str, attrs: Mapping[str, str]) -> Iterator[None]:
     """Re-raise an option's error with the Helm key in place of the Python field.
 
     Option classes name fields relative to themselves (``image.tag`` even for the git
-    image), so the first segment is dropped and the rest looked up in ``attrs``
-    (attribute path -> full Helm key). Anything else is prefixed with ``helm_prefix``.
+    image), so the error's first field segment is dropped and the rest looked up in
+    ``attrs`` (attribute path -> full Helm key); a field not found there is blamed on
+    ``helm_prefix``.
     """
     try:
         yield
-    except (ValueError, TypeError) as err:
-        raise _retold(err, _relative_key(str(err), helm_prefix, attrs)) from None
+    except OptionError as err:
+        raise _retold(err, _relative_key(err.field, helm_prefix, attrs)) from None
 
 
-def _relative_key(message: str, helm_prefix: str, attrs: Mapping[str, str]) -> str:
-    field, sep, rest = message.partition(": ")
-    # Some options already add the chart key in parentheses: "code.name (configMap)".
-    field = re.sub(r" \(.*\)$", "", field)
-    if sep:
-        match = re.match(r"[^.\[ ]*\.?", field)
-        tail = field[match.end() :] if match else field
-        for attr in sorted(attrs, key=len, reverse=True):
-            if tail == attr or tail.startswith((f"{attr}.", f"{attr}[")):
-                return f"{attrs[attr]}{_helmish(tail[len(attr) :])}: {rest}"
-    return f"{helm_prefix}: {message}"
+def _relative_key(field: str, helm_prefix: str, attrs: Mapping[str, str]) -> str:
+    head = re.match(r"[^.\[ ]*(\[[^\]]*\])?", field)
+    tail = field[head.end() :].lstrip(".") if head else field
+    for attr in sorted(attrs, key=len, reverse=True):
+        if tail == attr or tail.startswith((f"{attr}.", f"{attr}[")):
+            return f"{attrs[attr]}{_helmish(tail[len(attr) :])}"
+    return helm_prefix
 
 
-def _option_key(message: str) -> str:
-    """An ``MXNetOptions`` error, retold with the Helm key of the field it names."""
-    field, sep, rest = message.partition(": ")
-    if sep:
-        for target in sorted(_TARGET_KEYS, key=len, reverse=True):
-            if field == target or field.startswith((f"{target}.", f"{target}[")):
-                return f"{_TARGET_KEYS[target]}{_helmish(field[len(target) :])}: {rest}"
-    return message
+def _option_key(field: str) -> str:
+    """The Helm key of the ``MXNetOptions`` field ``field`` (itself when there is none)."""
+    for target in sorted(_TARGET_KEYS, key=len, reverse=True):
+        if field == target or field.startswith((f"{target}.", f"{target}[")):
+            return f"{_TARGET_KEYS[target]}{_helmish(field[len(target) :])}"
+    return field
 
 
 def _helmish(tail: str) -> str:
     return re.sub(r"\.([a-z_]+)", lambda m: "." + _camel(m.group(1)), tail)
 
 
-def _retold(err: BaseException, message: str) -> Exception:
+def _retold(err: OptionError, field: str) -> OptionError:
     if isinstance(err, TypeError):
-        return ValuesTypeError(message)
-    return ValueError(message)
+        return ValuesTypeError(field, err.value, err.reason)
+    return OptionError(field, err.value, err.reason)
 
 
 _TARGET_KEYS: dict[str, str] = {p.target: p.key for p in PARAMS if p.target != "code"}
@@ -678,8 +675,10 @@ def _code(got: Mapping[str, Any]) -> ExistingConfigMap | LocalFiles | GitReposit
     git_on = bool(got.get("cloneFilesFromGit.enabled"))
     repository = got.get("cloneFilesFromGit.repository")
     if git_on and not repository:
-        raise ValueError(
-            "cloneFilesFromGit.repository: not set, but cloneFilesFromGit.enabled is true; give the URL of the repository to clone"
+        raise OptionError(
+            "cloneFilesFromGit.repository",
+            repository,
+            "not set, but cloneFilesFromGit.enabled is true; give the URL of the repository to clone",
         )
     sources = [k for k in ("configMap", "filesDir") if got.get(k)] + (["cloneFilesFromGit"] if git_on else [])
     if not sources:
@@ -698,8 +697,14 @@ def _code(got: Mapping[str, Any]) -> ExistingConfigMap | LocalFiles | GitReposit
         with _blame("configMap", {"name": "configMap"}):
             return ExistingConfigMap(name=got["configMap"])
     if chosen == "filesDir":
+        files_dir = got["filesDir"]
+        root = getattr(files_dir, "root", None)
+        if root is None and Path(files_dir).is_absolute():
+            raise OptionError(
+                "filesDir", files_dir, f"{files_dir!r} is not valid; give a path relative to the current directory"
+            )
         with _blame("filesDir", {}):
-            return LocalFiles.from_directory(got["filesDir"])
+            return LocalFiles.from_directory(files_dir, root=Path.cwd() if root is None else root)
     with _blame(
         "cloneFilesFromGit", {"repository": "cloneFilesFromGit.repository", "revision": "cloneFilesFromGit.revision"}
     ):
@@ -775,12 +780,13 @@ def chart_kwargs_from_values(values: Mapping[str, Any]) -> dict[str, Any]:
     keys that are set (and not null) become arguments, so every default is the one
     :class:`~mxnet_construct.options.MXNetOptions` documents. The extension keys in
     :data:`PARAMS` reach the options the chart never had. ``filesDir`` is read relative
-    to the current directory here; :func:`load_values_file` makes it relative to the file.
+    to the current directory here and must stay inside it; :func:`load_values_file` makes
+    it relative to (and confined to) the file's directory.
 
     Raises:
-        ValueError: an unknown key (naming its full path and the closest known key), a
-            value the options refuse (naming the Helm key), or ``cloneFilesFromGit``
-            enabled without a repository.
+        OptionError: (a ``ValueError``) an unknown key (naming its full path and the
+            closest known key), a value the options refuse, or ``cloneFilesFromGit``
+            enabled without a repository; ``.field`` is the Helm key.
         ValuesTypeError: a value of the wrong type (both a ``ValueError`` and a
             ``TypeError``).
 
@@ -800,16 +806,52 @@ def chart_kwargs_from_values(values: Mapping[str, Any]) -> dict[str, Any]:
         kwargs["code"] = code
     try:
         MXNetOptions(**kwargs)
-    except (ValueError, TypeError) as err:
-        raise _retold(err, _option_key(str(err))) from None
+    except OptionError as err:
+        raise _retold(err, _option_key(err.field)) from None
     return kwargs
 
 
 # --- files -----------------------------------------------------------------------------
 
 
+# Values files are plain data: real ones nest under 20 levels. The bound turns a hostile
+# file into a clear error instead of a RecursionError.
+MAX_YAML_DEPTH = 64
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """A YAML loader that refuses duplicate keys, which PyYAML would silently collapse."""
+    """A safe YAML loader for values files that refuses what only an attack needs.
+
+    - duplicate keys, which PyYAML would silently collapse;
+    - aliases (``*name``): a few hundred bytes of nested aliases expand to gigabytes (an
+      "alias bomb"), and Helm users rarely need them;
+    - nesting deeper than :data:`MAX_YAML_DEPTH`.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"alias *{event.anchor} refused: values files may not use YAML aliases (anchors and *references); "
+                "write the value out",
+                event.start_mark,
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"values nest deeper than {MAX_YAML_DEPTH} levels",
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _construct_mapping(loader: Any, node: Any, deep: bool = False) -> dict[Any, Any]:
@@ -817,7 +859,13 @@ def _construct_mapping(loader: Any, node: Any, deep: bool = False) -> dict[Any, 
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
+        try:
+            duplicate = key in seen
+        except TypeError:  # an unhashable key such as a list (`? [a]`)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be a string, got {key!r}", key_node.start_mark
+            ) from None
+        if duplicate:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
     return dict(loader.construct_pairs(node, deep=deep))
@@ -827,31 +875,75 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
 def parse_values_text(text: str, source: str = "values") -> dict[str, Any]:
-    """A values mapping from YAML text; an empty document is no values, as in Helm."""
+    """A values mapping from YAML text; an empty document is no values, as in Helm.
+
+    Raises:
+        ValueError: the text is not YAML, uses aliases or nests too deep; the message
+            names ``source`` (and the line), on one line.
+    """
+    loader = _StrictLoader(text)
+    loader.name = source  # marks then say the file name, not "<unicode string>"
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
+        data = loader.get_single_data()
     except yaml.YAMLError as err:
         one_line = " ".join(str(err).split())
         raise ValueError(f"{source}: not valid YAML: {one_line}") from None
+    finally:
+        loader.dispose()
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ValuesTypeError(f"{source}: expected a mapping of values at the top level, got {_describe(data)}")
+        raise ValuesTypeError(source, data, f"expected a mapping of values at the top level, got {_describe(data)}")
     return data
+
+
+class _FilesDir(str):
+    """A ``filesDir`` read from a values file: the path, plus the directory it must stay in."""
+
+    root: Path
+
+    def __new__(cls, path: str, root: Path) -> _FilesDir:
+        self = super().__new__(cls, path)
+        self.root = root
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_FilesDir, (str(self), self.root))
 
 
 def load_values_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Reads a ``values.yaml``. A relative ``filesDir`` is resolved against the file's directory.
 
+    ``filesDir`` must stay inside that directory, as Helm's ``.Files`` stays inside the
+    chart: an absolute path is refused here, and ``..`` or a symlink leading out is
+    refused when the files are read.
+
     Raises:
-        OSError: the file can't be read.
-        ValueError: it is not YAML, or not a mapping at the top level.
+        OSError: the file can't be read (one line naming the file).
+        ValueError: it is not UTF-8, not YAML, uses aliases, nests too deep, is not a
+            mapping at the top level, or its ``filesDir`` is absolute; each names the file.
     """
     file = Path(path)
-    data = parse_values_text(file.read_text(encoding="utf-8"), str(file))
+    try:
+        raw = file.read_bytes()
+    except OSError as err:
+        raise type(err)(f"{file}: cannot read the values file: {err.strerror or err}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(
+            f"{file}: not UTF-8 text (byte {err.start} is {raw[err.start]:#04x}); save it as UTF-8"
+        ) from None
+    data = parse_values_text(text, str(file))
     files_dir = data.get("filesDir")
-    if isinstance(files_dir, str) and files_dir and not Path(files_dir).is_absolute():
-        data["filesDir"] = str(file.parent / files_dir)
+    if isinstance(files_dir, str) and files_dir:
+        if Path(files_dir).is_absolute():
+            raise OptionError(
+                "filesDir",
+                files_dir,
+                f"{files_dir!r} is not valid; give a path relative to the directory of {str(file)!r}",
+            )
+        data["filesDir"] = _FilesDir(str(file.parent / files_dir), file.parent)
     return data
 
 

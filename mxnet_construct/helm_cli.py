@@ -25,7 +25,7 @@ from typing import Any
 
 MAX_INDEX = 65536
 MAX_DEPTH = 30
-_INT = re.compile(r"^[+-]?[0-9]+$")
+_INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
 
 
 class SetSyntaxError(ValueError):
@@ -159,7 +159,7 @@ def typed_value(text: str) -> Any:
         return None
     if text == "0":
         return 0
-    if _INT.match(text) and not text.startswith("0") and -(2**63) <= int(text) < 2**63:
+    if _INT.fullmatch(text) and not text.startswith("0") and -(2**63) <= int(text) < 2**63:
         return int(text)
     return text
 

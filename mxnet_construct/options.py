@@ -9,15 +9,40 @@ is broken; each deviation is stated where it happens.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal, TypeAlias, TypedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import Any, Literal, Protocol, TypeAlias, TypedDict, TypeVar
 
-from . import _pod_parts
+from . import _files, _pod_parts
 from . import _validate as v
 from ._pod_parts import ContainerSpec
+from ._validate import OptionError, OptionTypeError
+
+__all__ = [
+    "PRODUCTION",
+    "Entrypoint",
+    "EnvVar",
+    "ExistingConfigMap",
+    "GitRepository",
+    "Image",
+    "JobOptions",
+    "LocalFiles",
+    "MXNetKwargs",
+    "MXNetOptions",
+    "NamedObject",
+    "NetworkPolicyOptions",
+    "OptionError",
+    "OptionTypeError",
+    "Persistence",
+    "Probe",
+    "Resources",
+    "RoleOptions",
+    "SecurityContext",
+    "VolumePermissions",
+]
 
 Mode: TypeAlias = Literal["standalone", "distributed"]
 Lifecycle: TypeAlias = Literal["long-running", "job", "jobset"]
@@ -77,10 +102,68 @@ VALUE_FROM_REQUIRED = {
 VALUE_FROM_KINDS = tuple(VALUE_FROM_REQUIRED)
 
 
-def _frozen_map(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return dict(value)
+class NamedObject(Protocol):
+    """Anything with a ``name``: a cdk8s-plus ``Secret``, ``ConfigMap`` or ``ServiceAccount``.
+
+    Options that name such an object take either the name or the object; they keep only
+    the name, so options stay plain data and importing them never starts jsii.
+    """
+
+    @property
+    def name(self) -> str: ...
 
 
+_C = TypeVar("_C", bound=type)
+
+
+def _keyword_hints(cls: _C) -> _C:
+    """Makes a misspelt keyword argument a TypeError with a "did you mean" hint.
+
+    Python's own message (``unexpected keyword argument 'sise'``) names neither the class's
+    fields nor the closest one.
+    """
+    init: Callable[..., None] = cls.__init__  # type: ignore[misc]
+    known = tuple(f.name for f in fields(cls) if f.init)
+
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        v.did_you_mean(cls.__name__, kwargs, known)
+        init(self, *args, **kwargs)
+
+    cls.__init__ = __init__  # type: ignore[misc]
+    # Frozen fields hold MappingProxyType, which neither pickle nor deepcopy handles. An
+    # option object is immutable, so a copy is the object itself, and pickling rebuilds it
+    # from plain data through __init__ (which validates and freezes again).
+    cls.__copy__ = lambda self: self  # type: ignore[attr-defined]
+    cls.__deepcopy__ = lambda self, memo: self  # type: ignore[attr-defined]
+    cls.__reduce__ = _reduce  # type: ignore[assignment]
+    return cls
+
+
+def _reduce(self: Any) -> tuple[Any, ...]:
+    state = {f.name: _picklable(getattr(self, f.name)) for f in fields(self) if f.init}
+    return (_rebuild_option, (type(self), state))
+
+
+def _picklable(value: Any) -> Any:
+    # Mappings become dicts; sequences keep their type, so the rebuilt object is equal.
+    if isinstance(value, Mapping):
+        return {k: _picklable(x) for k, x in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_picklable(x) for x in value)
+    return value
+
+
+def _rebuild_option(cls: Callable[..., Any], state: dict[str, Any]) -> Any:
+    return cls(**state)
+
+
+def _set(obj: object, name: str, value: object) -> None:
+    # Frozen dataclasses store their normalised (frozen) fields in __post_init__ this way.
+    object.__setattr__(obj, name, value)
+
+
+@_keyword_hints
 @dataclass(frozen=True, kw_only=True)
 class Image:
     """A container image, assembled as ``registry/repository:tag`` (or ``@digest``).
@@ -105,39 +188,47 @@ class Image:
     tag: str = "1.9.1"
     digest: str | None = None
     pull_policy: PullPolicy = "IfNotPresent"
-    pull_secrets: Sequence[str] = ()
+    pull_secrets: Sequence[str | NamedObject] = ()
     debug: bool = False
 
     def __post_init__(self) -> None:
+        _set(self, "pull_secrets", _check_names_list("image.pull_secrets", self.pull_secrets))
         self.validate("image")
 
     def validate(self, where: str) -> None:
         """Raises ValueError/TypeError naming ``where.<field>`` for a bad value."""
-        v.check_str(f"{where}.registry", self.registry)
-        if self.registry and not v.IMAGE_REGISTRY.match(self.registry):
+        v.check_str(f"{where}.registry", self.registry, max_len=v.MAX_SUBDOMAIN + 6)
+        if self.registry and not v.matches(v.IMAGE_REGISTRY, self.registry):
             v.fail(
                 f"{where}.registry",
                 self.registry,
                 "use a host name with an optional port, e.g. 'docker.io' or 'registry.local:5000'",
             )
-        v.check_str(f"{where}.repository", self.repository, allow_empty=False)
-        if not v.IMAGE_REPOSITORY.match(self.repository):
+        v.check_str(f"{where}.repository", self.repository, allow_empty=False, max_len=255)
+        if not v.matches(v.IMAGE_REPOSITORY, self.repository):
             hint = " (repository names are lowercase)" if self.repository.lower() != self.repository else ""
             v.fail(
                 f"{where}.repository", self.repository, "use lowercase path components such as 'bitnami/mxnet'" + hint
             )
-        v.check_str(f"{where}.tag", self.tag, allow_empty=False)
-        if not v.IMAGE_TAG.match(self.tag):
+        v.check_str(f"{where}.tag", self.tag, allow_empty=False, max_len=128)
+        if not v.matches(v.IMAGE_TAG, self.tag):
             v.fail(
                 f"{where}.tag",
                 self.tag,
                 "a tag is up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'",
             )
-        if self.digest is not None and not v.IMAGE_DIGEST.match(v.check_str(f"{where}.digest", self.digest)):
+        if self.digest is not None and not v.matches(
+            v.IMAGE_DIGEST, v.check_str(f"{where}.digest", self.digest, max_len=200)
+        ):
             v.fail(f"{where}.digest", self.digest, "use 'sha256:' followed by the hex digest")
         v.check_choice(f"{where}.pull_policy", self.pull_policy, PULL_POLICIES)
         _check_names_list(f"{where}.pull_secrets", self.pull_secrets)
         v.check_bool(f"{where}.debug", self.debug)
+
+    @property
+    def pull_secret_names(self) -> tuple[str, ...]:
+        """``pull_secrets`` as names (objects given there are stored by name)."""
+        return tuple(str(s) for s in self.pull_secrets)
 
     def reference(self, global_registry: str | None = None) -> str:
         """The full image reference; ``global_registry`` wins over ``registry`` as in the chart."""
@@ -147,16 +238,16 @@ class Image:
 
 
 def _check_names_list(field_name: str, value: object) -> tuple[str, ...]:
+    """Secret names (or cdk8s-plus Secrets, taken by name) as a tuple of names."""
     items = v.check_list(field_name, value)
-    for i, item in enumerate(items):
-        v.check_dns_subdomain(f"{field_name}[{i}]", item)
-    return tuple(items)
+    return tuple(v.object_name(f"{field_name}[{i}]", item, "Secret") for i, item in enumerate(items))
 
 
 DEFAULT_GIT_IMAGE = Image(repository="bitnami/git", tag="2.43.0")
 DEFAULT_VOLUME_PERMISSIONS_IMAGE = Image(repository="bitnami/minideb", tag="buster", pull_policy="Always")
 
 
+@_keyword_hints
 @dataclass(frozen=True, kw_only=True)
 class Resources:
     """Container resource requests and limits, as Kubernetes quantities.
@@ -171,8 +262,11 @@ class Resources:
 
     def __post_init__(self) -> None:
         self.validate("resources")
+        for part in ("requests", "limits"):
+            _set(self, part, MappingProxyType(dict(getattr(self, part))))
 
     def validate(self, where: str) -> None:
+        """Raises OptionError naming ``where.<field>`` for a bad value."""
         for part in ("requests", "limits"):
             values = v.check_mapping(f"{where}.{part}", getattr(self, part))
             for name, qty in values.items():
@@ -189,6 +283,7 @@ class Resources:
         return out
 
 
+@_keyword_hints
 @dataclass(frozen=True, kw_only=True)
 class EnvVar:
     """One environment variable: a plain ``value`` or a ``value_from`` source.
@@ -213,18 +308,31 @@ class EnvVar:
 
     def __post_init__(self) -> None:
         self.validate("env")
+        if self.value_from is not None:
+            _set(self, "value_from", v.freeze(self.value_from))
 
     def validate(self, where: str) -> None:
+        """Raises OptionError naming ``where[<name>].<field>`` for a bad value."""
         v.check_env_name(f"{where}.name", self.name)
         v.check_bool(f"{where}[{self.name}].not_secret", self.not_secret)
         if self.value is not None:
             v.check_str(f"{where}[{self.name}].value", self.value)
             if self.value and not self.not_secret and v.looks_like_secret_name(self.name):
                 # The value is left out of the message on purpose: it is likely a credential.
-                raise ValueError(
-                    f"{where}[{self.name}].value: a literal value for a credential-like name would be "
+                raise OptionError(
+                    f"{where}[{self.name}].value",
+                    "<hidden>",
+                    f"a literal value for a credential-like name would be "
                     f"written in plain text into the manifests; use EnvVar.from_secret({self.name!r}, "
-                    f"'<secret name>', '<key>'), or EnvVar(..., not_secret=True) if it is not a credential"
+                    f"'<secret name>', '<key>'), or EnvVar(..., not_secret=True) if it is not a credential",
+                )
+            if not self.not_secret and v.text_has_url_credentials(self.value):
+                raise OptionError(
+                    f"{where}[{self.name}].value",
+                    "<hidden>",
+                    "the value holds a URL with credentials before '@', which would be written in plain text "
+                    f"into the manifests; put the URL in a Secret and use EnvVar.from_secret({self.name!r}, "
+                    "'<secret name>', '<key>'), or EnvVar(..., not_secret=True) if it is not a credential",
                 )
         if self.value_from is not None:
             source = v.check_mapping(f"{where}[{self.name}].value_from", self.value_from)
@@ -239,14 +347,23 @@ class EnvVar:
             kind = kinds[0]
             ref = v.check_mapping(f"{where}[{self.name}].value_from.{kind}", source[kind])
             required = VALUE_FROM_REQUIRED[kind]
-            v.check_str(f"{where}[{self.name}].value_from.{kind}.{required}", ref.get(required), allow_empty=False)
+            at = f"{where}[{self.name}].value_from.{kind}"
+            v.check_str(f"{at}.{required}", ref.get(required), allow_empty=False)
+            if kind in ("configMapKeyRef", "secretKeyRef"):
+                v.check_configmap_key(f"{at}.key", ref["key"])
+                if ref.get("name") is not None:
+                    v.check_dns_subdomain(f"{at}.name", ref["name"])
+            elif not v.matches(v.FIELD_PATH, ref[required]):
+                v.fail(f"{at}.{required}", ref[required], "use a field path such as 'status.podIP' or 'limits.cpu'")
         if (self.value is None) == (self.value_from is None):
             v.fail(f"{where}[{self.name}]", self, "set exactly one of value and value_from")
 
     @classmethod
-    def from_secret(cls, name: str, secret: str, key: str) -> EnvVar:
-        """A variable read from a Secret key; the value never appears in the manifests."""
-        return cls(name=name, value_from={"secretKeyRef": {"name": secret, "key": key}})
+    def from_secret(cls, name: str, secret: str | NamedObject, key: str) -> EnvVar:
+        """A variable read from a Secret key (the Secret by name or as a cdk8s-plus
+        ``Secret``); the value never appears in the manifests."""
+        secret_name = v.object_name(f"env[{name}].value_from.secretKeyRef.name", secret, "Secret")
+        return cls(name=name, value_from={"secretKeyRef": {"name": secret_name, "key": key}})
 
     @classmethod
     def from_field(cls, name: str, field_path: str) -> EnvVar:
@@ -256,10 +373,11 @@ class EnvVar:
     def to_json(self) -> dict[str, Any]:
         """The Kubernetes ``EnvVar`` object."""
         if self.value_from is not None:
-            return {"name": self.name, "valueFrom": dict(self.value_from)}
+            return {"name": self.name, "valueFrom": v.thaw(self.value_from)}
         return {"name": self.name, "value": self.value}
 
 
+@_keyword_hints
 @dataclass(frozen=True, kw_only=True)
 class Probe:
     """Liveness or readiness probe timing. Chart: ``livenessProbe.*``, ``readinessProbe.*``.
@@ -308,6 +426,7 @@ class Probe:
         }
 
 
+@_keyword_hints
 @dataclass(frozen=True, kw_only=True)
 class Persistence:
     """The ``data`` volume mounted at ``mount_path``. Chart: ``persistence.*``.
@@ -342,8 +461,10 @@ class Persistence:
 
     def __post_init__(self) -> None:
         self.validate("persistence")
+        _set(self, "annotations", v.freeze(self.annotations))
 
     def validate(self, where: str) -> None:
+        """Raises OptionError naming ``where.<field>`` for a bad value."""
         v.check_bool(f"{where}.enabled", self.enabled)
         _check_abs_path(f"{where}.mount_path", self.mount_path)
         if self.storage_class is not None and self.storage_class != "-":
@@ -374,12 +495,20 @@ def _check_access_modes(where: str, p: Persistence) -> None:
 
 
 def _check_abs_path(field_name: str, value: object) -> str:
-    text = v.check_str(field_name, value, allow_empty=False)
+    text = v.check_str(field_name, value, allow_empty=False, max_len=v.MAX_PATH)
     if not text.startswith("/") or ":" in text:
         v.fail(field_name, text, "use an absolute path without ':'")
+    if not text.isprintable() or ".." in text.split("/"):
+        v.fail(field_name, text, "a path has no control characters (such as a newline) and no '..' part")
     return text
 
 
+def _same_path(a: str, b: str) -> bool:
+    # The kubelet compares mount paths after cleaning them: /app/ and /app are one mount.
+    return os.path.normpath(a) == os.path.normpath(b)
+
+
+@_keyword_hints
 @dataclass(frozen=True, kw_only=True)
 class SecurityContext:
     """Pod and container security settings.
@@ -411,8 +540,10 @@ class SecurityContext:
 
     def __post_init__(self) -> None:
         self.validate("security_context")
+        _set(self, "drop_capabilities", tuple(self.drop_capabilities))
 
     def validate(self, where: str) -> None:
+        """Raises OptionError naming ``where.<field>`` for a bad value."""
         v.check_bool(f"{where}.enabled", self.enabled)
         v.check_int(f"{where}.fs_group", self.fs_group, minimum=0, maximum=2**31 - 1)
         v.check_int(f"{where}.run_as_user", self.run_as_user, minimum=0, maximum=2**31 - 1)
@@ -423,7 +554,9 @@ class SecurityContext:
             v.check_choice(f"{where}.seccomp_profile", self.seccomp_profile, ("RuntimeDefault", "Unconfined"))
         v.check_bool(f"{where}.allow_privilege_escalation", self.allow_privilege_escalation)
         for i, cap in enumerate(v.check_list(f"{where}.drop_capabilities", self.drop_capabilities)):
-            v.check_str(f"{where}.drop_capabilities[{i}]", cap, allow_empty=False)
+            v.check_str(f"{where}.drop_capabilities[{i}]", cap, allow_empty=False, max_len=64)
+            if not v.matches(v.CAPABILITY, cap):
+                v.fail(f"{where}.drop_capabilities[{i}]", cap, "a capability is a name such as 'ALL' or 'NET_RAW'")
         v.check_bool(f"{where}.read_only_root_filesystem", self.read_only_root_filesystem)
 
     def pod_json(self) -> dict[str, Any]:
@@ -448,6 +581,7 @@ class SecurityContext:
         return out
 
 
+@_keyword_hints
 @dataclass(frozen=True, kw_only=True)
 class VolumePermissions:
     """An init container that ``chown``s the data volume to ``run_as_user:fs_group``.
@@ -473,6 +607,7 @@ class VolumePermissions:
             v.check_type("volume_permissions.resources", self.resources, Resources, "a Resources")
 
 
+@_keyword_hints
 @dataclass(frozen=True, kw_only=True)
 class Entrypoint:
     """What the workers (and the standalone pod) run. Chart: ``entrypoint.*``.
@@ -493,10 +628,16 @@ class Entrypoint:
     work_dir: str = "/app"
 
     def __post_init__(self) -> None:
-        v.check_str("entrypoint.file", self.file)
+        v.check_str("entrypoint.file", self.file, max_len=v.MAX_PATH)
+        if self.file.startswith("-"):
+            # python3/bash would read it as an option, not as the script to run.
+            v.fail("entrypoint.file", self.file, "a file name must not start with '-'; write './" + self.file + "'")
+        if not self.file.isprintable():
+            v.fail("entrypoint.file", self.file, "a file name has no control characters (such as a newline)")
         for i, arg in enumerate(v.check_list("entrypoint.args", self.args)):
             v.check_str(f"entrypoint.args[{i}]", arg)
         _check_abs_path("entrypoint.work_dir", self.work_dir)
+        _set(self, "args", tuple(self.args))
 
     def command(self) -> list[str]:
         """The main container's command: ``python3 FILE ARGS``, ``bash FILE ARGS`` or ``sleep infinity``."""
@@ -506,20 +647,26 @@ class Entrypoint:
         return [runner, self.file, *self.args]
 
 
+@_keyword_hints
 @dataclass(frozen=True, kw_only=True)
 class ExistingConfigMap:
     """Code from a ConfigMap that already exists, mounted at ``/app``. Chart: ``configMap``.
 
     Args:
-        name: The ConfigMap's name, in the release's namespace.
+        name: The ConfigMap's name, in the release's namespace, or a cdk8s-plus
+            ``ConfigMap`` (only its name is kept).
     """
 
-    name: str
+    name: str | NamedObject
 
     def __post_init__(self) -> None:
-        v.check_dns_subdomain("code.name (configMap)", self.name)
+        try:
+            _set(self, "name", v.object_name("code.name", self.name, "ConfigMap"))
+        except OptionError as err:
+            raise err.labelled("code.name (configMap)") from None
 
 
+@_keyword_hints
 @dataclass(frozen=True, kw_only=True)
 class LocalFiles:
     """Code shipped in the ``<fullname>-files`` ConfigMap, mounted at ``/app``.
@@ -539,26 +686,24 @@ class LocalFiles:
             v.fail("code.files", {}, "give at least one file")
         total = 0
         for key, text in files.items():
-            if len(key) > 253 or not all(c.isalnum() or c in "-._" for c in key):
-                v.fail(
-                    "code.files key",
-                    key,
-                    "ConfigMap keys use letters, digits, '-', '_' and '.' (files directly in the directory)",
-                )
+            v.check_configmap_key("code.files key", key)
             total += len(key) + len(text.encode())
-        if total > 1_000_000:
+        if total > _files.MAX_TOTAL:
             v.fail("code.files", f"{total} bytes", "a ConfigMap holds at most 1 MiB; clone large code from git instead")
+        _set(self, "files", MappingProxyType(files))
 
     @classmethod
-    def from_directory(cls, path: str | os.PathLike[str]) -> LocalFiles:
-        """Reads every regular file directly in ``path`` (sorted, so output is stable)."""
-        root = Path(path)
-        if not root.is_dir():
-            v.fail("code directory", str(root), "give an existing directory")
-        files = {p.name: p.read_text() for p in sorted(root.iterdir()) if p.is_file() and not p.name.startswith(".")}
-        return cls(files=files)
+    def from_directory(cls, path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None) -> LocalFiles:
+        """Reads every regular file directly in ``path`` (sorted, so output is stable).
+
+        A symlinked file that leads out of ``path`` is refused. With ``root`` (the Helm
+        translator passes the values file's directory, or the current directory), a
+        relative ``path`` is taken from ``root`` and the directory must resolve inside it.
+        """
+        return cls(files=_files.read_directory(path, root=root))
 
 
+@_keyword_hints
 @dataclass(frozen=True, kw_only=True)
 class GitRepository:
     """Code cloned into an emptyDir at ``/app`` by the ``git-clone-repository`` init container.
@@ -574,34 +719,42 @@ class GitRepository:
     revision: str = "master"
 
     def __post_init__(self) -> None:
-        repo = v.check_str("code.repository (cloneFilesFromGit.repository)", self.repository)
+        try:
+            self._validate()
+        except OptionError as err:
+            # Python users see the Helm key too, as a pointer for those coming from the chart.
+            leaf = err.field.removeprefix("code.")
+            raise err.labelled(f"{err.field} (cloneFilesFromGit.{leaf})") from None
+
+    def _validate(self) -> None:
+        repo = v.check_str("code.repository", self.repository, max_len=2048)
         if not repo.strip():
-            v.fail("code.repository (cloneFilesFromGit.repository)", repo, "a git source needs a repository URL")
-        if repo.startswith("-") or any(c.isspace() for c in repo):
-            v.fail(
-                "code.repository (cloneFilesFromGit.repository)",
-                repo,
-                "give a URL without spaces that does not start with '-'",
-            )
+            v.fail("code.repository", repo, "a git source needs a repository URL")
+        if repo.startswith("-") or not repo.isprintable() or any(c.isspace() for c in repo):
+            v.fail("code.repository", repo, "give a URL without spaces that does not start with '-'")
         if v.url_has_credentials(repo):
             # The URL is not echoed: the part before '@' is likely a password or token.
-            raise ValueError(
-                "code.repository (cloneFilesFromGit.repository): the URL carries credentials before '@', "
+            raise OptionError(
+                "code.repository",
+                "<hidden>",
+                "the URL carries credentials before '@', "
                 "which would be written in plain text into the manifests; use a URL without them "
-                "(an ssh URL such as git@host:org/repo.git, or a public https URL)"
+                "(an ssh URL such as git@host:org/repo.git, or a public https URL)",
             )
-        rev = v.check_str("code.revision (cloneFilesFromGit.revision)", self.revision, allow_empty=False)
-        if rev.startswith("-") or any(c.isspace() for c in rev):
-            v.fail(
-                "code.revision (cloneFilesFromGit.revision)",
-                rev,
-                "give a branch or tag without spaces that does not start with '-'",
-            )
+        rev = v.check_str("code.revision", self.revision, allow_empty=False, max_len=255)
+        if rev.startswith("-") or not rev.isprintable() or any(c.isspace() for c in rev):
+            v.fail("code.revision", rev, "give a branch or tag without spaces that does not start with '-'")
+        for name, text in (("code.repository", repo), ("code.revision", rev)):
+            if "$(" in text:
+                # The kubelet expands $(VAR) in a container's args, so the clone would
+                # fetch something other than what the manifest shows.
+                v.fail(name, text, "'$(' would be expanded by the kubelet as a variable reference; remove it")
 
 
 CodeSource: TypeAlias = ExistingConfigMap | LocalFiles | GitRepository
 
 
+@_keyword_hints
 @dataclass(frozen=True, kw_only=True)
 class RoleOptions:
     """Per-role overrides for the scheduler, the servers or the workers.
@@ -631,8 +784,12 @@ class RoleOptions:
 
     def __post_init__(self) -> None:
         self.validate("role")
+        for name in ("node_selector", "tolerations", "affinity", "extra_env"):
+            if getattr(self, name) is not None:
+                _set(self, name, v.freeze(getattr(self, name)))
 
     def validate(self, where: str) -> None:
+        """Raises OptionError naming ``where.<field>`` for a bad value."""
         if self.resources is not None:
             v.check_type(f"{where}.resources", self.resources, Resources, "a Resources")
         if self.node_selector is not None:
@@ -659,6 +816,29 @@ def _check_tolerations(field_name: str, value: object) -> None:
         if unknown:
             v.fail(f"{field_name}[{i}]", unknown, "a toleration has only " + ", ".join(sorted(allowed)))
         v.check_json(f"{field_name}[{i}]", tol)
+        _check_toleration(f"{field_name}[{i}]", tol)
+
+
+def _check_toleration(where: str, tol: Mapping[str, Any]) -> None:
+    # The API server's rules (ValidateTolerations), checked here so they fail at build time.
+    key = v.check_str(f"{where}.key", tol.get("key", ""))
+    if key:
+        v.check_label_key(f"{where}.key", key)
+    operator = tol.get("operator", "")
+    v.check_choice(f"{where}.operator", operator, ("", "Equal", "Exists"))
+    value = v.check_str(f"{where}.value", tol.get("value", ""))
+    if operator == "Exists" and value:
+        v.fail(f"{where}.value", value, "a toleration with operator Exists has no value")
+    if not key and operator != "Exists":
+        v.fail(f"{where}.operator", operator, "a toleration without a key must use operator Exists")
+    if len(value) > v.MAX_NAME or not v.matches(v.LABEL_VALUE, value):
+        v.fail(f"{where}.value", value, "a toleration value is a label value")
+    effect = tol.get("effect", "")
+    v.check_choice(f"{where}.effect", effect, ("", "NoSchedule", "PreferNoSchedule", "NoExecute"))
+    if tol.get("tolerationSeconds") is not None:
+        v.check_int(f"{where}.tolerationSeconds", tol["tolerationSeconds"], maximum=v.INT64_SAFE_MAX)
+        if effect != "NoExecute":
+            v.fail(f"{where}.tolerationSeconds", tol["tolerationSeconds"], "it applies only to effect NoExecute")
 
 
 def _check_affinity(field_name: str, value: object) -> None:
@@ -691,6 +871,7 @@ def _check_containers(field_name: str, value: object) -> tuple[dict[str, Any], .
     return tuple(out)
 
 
+@_keyword_hints
 @dataclass(frozen=True, kw_only=True)
 class NetworkPolicyOptions:
     """The release's NetworkPolicy ``<fullname>``, on by default in both modes.
@@ -727,12 +908,14 @@ class NetworkPolicyOptions:
             if unknown:
                 v.fail(f"network_policy.extra_egress[{i}]", unknown, "an egress rule has only 'to' and 'ports'")
             v.check_json(f"network_policy.extra_egress[{i}]", rule_map)
+        _set(self, "extra_egress", v.freeze(self.extra_egress))
 
     def open_egress(self, mode: Mode) -> bool:
         """Whether a release in ``mode`` may send traffic anywhere."""
         return self.allow_all_egress if self.allow_all_egress is not None else mode == "standalone"
 
 
+@_keyword_hints
 @dataclass(frozen=True, kw_only=True)
 class JobOptions:
     """Settings of the ``job`` and ``jobset`` lifecycles.
@@ -756,13 +939,55 @@ class JobOptions:
     def __post_init__(self) -> None:
         v.check_int("job.backoff_limit", self.backoff_limit, minimum=0)
         if self.active_deadline_seconds is not None:
-            v.check_int("job.active_deadline_seconds", self.active_deadline_seconds, minimum=1)
+            # int64 in Kubernetes, capped where JSON still carries it exactly.
+            v.check_int(
+                "job.active_deadline_seconds", self.active_deadline_seconds, minimum=1, maximum=v.INT64_SAFE_MAX
+            )
         if self.ttl_seconds_after_finished is not None:
             v.check_int("job.ttl_seconds_after_finished", self.ttl_seconds_after_finished, minimum=0)
         v.check_bool("job.suspend", self.suspend)
         v.check_int("job.max_restarts", self.max_restarts, minimum=0)
 
 
+# Mount paths the pod template uses; a test keeps them equal to contract.py's.
+CODE_MOUNT = "/app"
+SECRETS_MOUNT = "/secrets"
+SHM_MOUNT = "/dev/shm"
+# MXNetOptions fields that only a distributed release uses.
+_DISTRIBUTED_ONLY = (
+    "server_count",
+    "worker_count",
+    "scheduler",
+    "server",
+    "worker",
+    "pod_management_policy",
+    "publish_not_ready_addresses",
+)
+
+
+def _check_unique_mounts(mounts: Sequence[tuple[str, str]]) -> None:
+    seen: list[tuple[str, str]] = []
+    for where, path in mounts:
+        for other, other_path in seen:
+            if _same_path(path, other_path):
+                v.fail(where, path, f"{other} is mounted at that path too; a container mounts one volume per path")
+        seen.append((where, path))
+
+
+def _container_mount_paths(container: object) -> list[str]:
+    """A user container's mount paths, from its YAML mapping or a typed k8s struct."""
+    mounts = (
+        container.get("volumeMounts") if isinstance(container, Mapping) else getattr(container, "volume_mounts", None)
+    )
+    out: list[str] = []
+    for mount in mounts or ():
+        path = mount.get("mountPath") if isinstance(mount, Mapping) else getattr(mount, "mount_path", None)
+        if isinstance(path, str):
+            out.append(path)
+    return out
+
+
+@_keyword_hints
 @dataclass(frozen=True, kw_only=True)
 class MXNetOptions:
     """Every option of an MXNet release. ``MXNetChart`` takes these as keyword arguments.
@@ -799,7 +1024,8 @@ class MXNetOptions:
             ``cloneFilesFromGit``). The chart picks the first set in that order; here
             there is a single field, so two sources can't silently shadow each other.
         extra_env: Env for every role. Chart: ``commonExtraEnvVars``.
-        existing_secret: A Secret mounted read-only at ``/secrets``. Chart: ``existingSecret``.
+        existing_secret: A Secret mounted read-only at ``/secrets``, by name or as a
+            cdk8s-plus ``Secret``. Chart: ``existingSecret``.
         node_selector: Node labels every pod requires, unless a role overrides it.
             Chart: ``nodeSelector``.
         tolerations: Taints every pod tolerates, unless a role overrides them.
@@ -826,7 +1052,10 @@ class MXNetOptions:
         network_policy: The release's NetworkPolicy.
         pod_disruption_budget: Emit a PodDisruptionBudget that blocks voluntary evictions
             of a running distributed job (a drain then waits until the job ends).
-        service_account: Emit a ServiceAccount ``<fullname>`` with no API token mounted.
+        service_account: True emits a ServiceAccount ``<fullname>`` with no API token
+            mounted; False uses the namespace's default account; the name of an existing
+            account (or a cdk8s-plus ``ServiceAccount``) makes the pods use it and emits
+            none. See :attr:`creates_service_account` and :attr:`service_account_name`.
         dmlc_interface: ``DMLC_INTERFACE``: the NIC ps-lite binds to (e.g. ``eth0``).
         dmlc_node_host_from_pod_ip: Set ``DMLC_NODE_HOST`` to the pod IP on servers and
             workers, for clusters where interface discovery picks the wrong address.
@@ -843,7 +1072,7 @@ class MXNetOptions:
     image: Image = field(default_factory=Image)
     git_image: Image = DEFAULT_GIT_IMAGE
     global_image_registry: str | None = None
-    global_image_pull_secrets: Sequence[str] = ()
+    global_image_pull_secrets: Sequence[str | NamedObject] = ()
     global_storage_class: str | None = None
     name_override: str | None = None
     fullname_override: str | None = None
@@ -855,7 +1084,7 @@ class MXNetOptions:
     pod_management_policy: PodManagementPolicy = "Parallel"
     code: CodeSource | None = None
     extra_env: Sequence[EnvVar] = ()
-    existing_secret: str | None = None
+    existing_secret: str | NamedObject | None = None
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: Sequence[Mapping[str, Any]] = ()
     affinity: Mapping[str, Any] = field(default_factory=dict)
@@ -874,7 +1103,7 @@ class MXNetOptions:
     gang_scheduler: GangScheduler | None = None
     network_policy: NetworkPolicyOptions = field(default_factory=NetworkPolicyOptions)
     pod_disruption_budget: bool = True
-    service_account: bool = True
+    service_account: bool | str | NamedObject = True
     dmlc_interface: str | None = None
     dmlc_node_host_from_pod_ip: bool = False
     host_network: bool = False
@@ -882,6 +1111,7 @@ class MXNetOptions:
     ps_verbose: int | None = None
 
     def __post_init__(self) -> None:
+        self._normalise()
         v.check_choice("mode", self.mode, MODES)
         # A count of 0 servers or workers leaves ps-lite waiting forever, so it is refused
         # in distributed mode; in standalone mode the counts are unused but still typed.
@@ -894,9 +1124,8 @@ class MXNetOptions:
             getattr(self, name).validate(name)
         if self.global_image_registry is not None:
             v.check_str("global_image_registry", self.global_image_registry)
-            if self.global_image_registry and not v.IMAGE_REGISTRY.match(self.global_image_registry):
+            if self.global_image_registry and not v.matches(v.IMAGE_REGISTRY, self.global_image_registry):
                 v.fail("global_image_registry", self.global_image_registry, "use a host name with an optional port")
-        _check_names_list("global_image_pull_secrets", self.global_image_pull_secrets)
         if self.global_storage_class is not None and self.global_storage_class != "-":
             v.check_dns_subdomain("global_storage_class", self.global_storage_class)
         if self.name_override is not None:
@@ -916,8 +1145,6 @@ class MXNetOptions:
                 "ExistingConfigMap, LocalFiles or GitRepository",
             )
         _check_env_list("extra_env", self.extra_env)
-        if self.existing_secret is not None:
-            v.check_dns_subdomain("existing_secret", self.existing_secret)
         v.check_str_mapping("node_selector", self.node_selector, keys="label", values="label")
         _check_tolerations("tolerations", self.tolerations)
         _check_affinity("affinity", self.affinity)
@@ -944,10 +1171,9 @@ class MXNetOptions:
             v.check_choice("gang_scheduler", self.gang_scheduler, GANG_SCHEDULERS)
         v.check_type("network_policy", self.network_policy, NetworkPolicyOptions, "a NetworkPolicyOptions")
         v.check_bool("pod_disruption_budget", self.pod_disruption_budget)
-        v.check_bool("service_account", self.service_account)
         if self.dmlc_interface is not None:
-            iface = v.check_str("dmlc_interface", self.dmlc_interface, allow_empty=False)
-            if len(iface) > 15 or not all(c.isalnum() or c in "-_.@" for c in iface):
+            iface = v.check_str("dmlc_interface", self.dmlc_interface, allow_empty=False, max_len=v.MAX_NAME)
+            if not v.matches(v.INTERFACE, iface):
                 v.fail("dmlc_interface", iface, "use a network interface name such as 'eth0' (at most 15 characters)")
         v.check_bool("dmlc_node_host_from_pod_ip", self.dmlc_node_host_from_pod_ip)
         v.check_bool("host_network", self.host_network)
@@ -968,6 +1194,79 @@ class MXNetOptions:
                 "a run-to-completion lifecycle needs entrypoint.file; without one the pods sleep forever",
             )
         self._check_env_collisions()
+        self._check_standalone()
+        self._check_mount_paths()
+        for name in ("node_selector", "tolerations", "affinity", "extra_env"):
+            _set(self, name, v.freeze(getattr(self, name)))
+
+    def _normalise(self) -> None:
+        # Names given as cdk8s-plus objects are stored as plain names, so options stay data.
+        _set(
+            self,
+            "global_image_pull_secrets",
+            _check_names_list("global_image_pull_secrets", self.global_image_pull_secrets),
+        )
+        if self.existing_secret is not None:
+            _set(self, "existing_secret", v.object_name("existing_secret", self.existing_secret, "Secret"))
+        if not isinstance(self.service_account, bool):
+            _set(self, "service_account", v.object_name("service_account", self.service_account, "ServiceAccount"))
+
+    @property
+    def global_image_pull_secret_names(self) -> tuple[str, ...]:
+        """``global_image_pull_secrets`` as names (objects given there are stored by name)."""
+        return tuple(str(s) for s in self.global_image_pull_secrets)
+
+    @property
+    def existing_secret_name(self) -> str | None:
+        """``existing_secret`` as a name (an object given there is stored by name)."""
+        return None if self.existing_secret is None else str(self.existing_secret)
+
+    @property
+    def creates_service_account(self) -> bool:
+        """Whether the release emits its own ServiceAccount ``<fullname>``."""
+        return self.service_account is True
+
+    @property
+    def service_account_name(self) -> str | None:
+        """The existing ServiceAccount the pods use, when one was given by name or object."""
+        return self.service_account if isinstance(self.service_account, str) else None
+
+    def _check_standalone(self) -> None:
+        # In standalone mode these have no effect; taking them silently would leave a user
+        # who asked for 4 workers with one pod and no error.
+        if self.mode != "standalone":
+            return
+        defaults = MXNetOptions.__dataclass_fields__
+        for name in _DISTRIBUTED_ONLY:
+            factory = defaults[name].default_factory
+            default = factory() if callable(factory) else defaults[name].default
+            value = getattr(self, name)
+            if value != default:
+                raise OptionError(
+                    name,
+                    value,
+                    f"{v.short(value)} only applies to a distributed release, but mode is 'standalone'; "
+                    f"set mode='distributed', or leave {name} unset",
+                )
+
+    def _check_mount_paths(self) -> None:
+        # Kubernetes refuses two volumes on one mountPath in a container; say which options clash.
+        mounts: list[tuple[str, str]] = [("persistence.mount_path", self.persistence.mount_path)]
+        if self.code is not None:
+            mounts.append(("code (mounted at /app)", CODE_MOUNT))
+        if self.existing_secret is not None:
+            mounts.append(("existing_secret (mounted at /secrets)", SECRETS_MOUNT))
+        if any(getattr(self, r).gpus for r in ("scheduler", "server", "worker")):
+            mounts.append(("gpus (a memory-backed /dev/shm)", SHM_MOUNT))
+        _check_unique_mounts(mounts)
+        for group in ("sidecars", "init_containers"):
+            for i, container in enumerate(getattr(self, group)):
+                _check_unique_mounts(
+                    [
+                        (f"{group}[{i}].volumeMounts[{j}].mountPath", path)
+                        for j, path in enumerate(_container_mount_paths(container))
+                    ]
+                )
 
     def _check_env_collisions(self) -> None:
         # The DMLC_* wiring is derived from counts and names; a user value would make the
@@ -1017,7 +1316,7 @@ def _check_service_extras(o: MXNetOptions) -> None:
         )
 
 
-PRODUCTION: Mapping[str, Any] = _frozen_map({"mode": "distributed", "server_count": 2, "worker_count": 4})
+PRODUCTION: Mapping[str, Any] = MappingProxyType({"mode": "distributed", "server_count": 2, "worker_count": 4})
 """The chart's ``values-production.yaml``: ``MXNetChart(app, "r", **PRODUCTION)``."""
 
 
@@ -1034,7 +1333,7 @@ class MXNetKwargs(TypedDict, total=False):
     image: Image
     git_image: Image
     global_image_registry: str | None
-    global_image_pull_secrets: Sequence[str]
+    global_image_pull_secrets: Sequence[str | NamedObject]
     global_storage_class: str | None
     name_override: str | None
     fullname_override: str | None
@@ -1046,7 +1345,7 @@ class MXNetKwargs(TypedDict, total=False):
     pod_management_policy: PodManagementPolicy
     code: CodeSource | None
     extra_env: Sequence[EnvVar]
-    existing_secret: str | None
+    existing_secret: str | NamedObject | None
     node_selector: Mapping[str, str]
     tolerations: Sequence[Mapping[str, Any]]
     affinity: Mapping[str, Any]
@@ -1065,7 +1364,7 @@ class MXNetKwargs(TypedDict, total=False):
     gang_scheduler: GangScheduler | None
     network_policy: NetworkPolicyOptions
     pod_disruption_budget: bool
-    service_account: bool
+    service_account: bool | str | NamedObject
     dmlc_interface: str | None
     dmlc_node_host_from_pod_ip: bool
     host_network: bool

@@ -36,8 +36,24 @@ WORKLOAD_KINDS = {"Deployment", "StatefulSet"}
 RANK_FROM_POD_NAME = 'export {}=$((${{POD_NAME##*-}} + 1)) && exec "$@"'
 
 
+# Options only a distributed release uses; standalone mode refuses them (issue 16).
+DISTRIBUTED_ONLY = (
+    "server_count",
+    "worker_count",
+    "pod_management_policy",
+    "scheduler",
+    "server",
+    "worker",
+)
+
+
 def everything(mode: str) -> dict[str, Any]:
-    """Every chart parameter set to a non-default value."""
+    """Every chart parameter that ``mode`` uses set to a non-default value."""
+    values = _everything(mode)
+    return values if mode == "distributed" else {k: v for k, v in values.items() if k not in DISTRIBUTED_ONLY}
+
+
+def _everything(mode: str) -> dict[str, Any]:
     return {
         "mode": mode,
         "server_count": 2,

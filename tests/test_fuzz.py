@@ -1,8 +1,11 @@
 """Property-based tests: any input either synthesizes into schema-valid, parseable YAML, or
 fails while the chart is built with a ValueError/TypeError naming the offending field.
 
-Never a jsii RuntimeError, never a manifest the API server would refuse. The inputs mix
-valid values with near misses (wrong types, negative numbers, bad names, odd characters).
+Never a jsii RuntimeError, never a RecursionError, never a manifest the API server would
+refuse. The inputs mix valid values with near misses (wrong types, negative numbers, bad
+names, odd characters) and with the shapes a hostile input uses: valid names with a
+newline or a Unicode look-alike appended, integers beyond int32/int64, deep nesting,
+values files with YAML aliases, and ``filesDir`` paths that try to leave their directory.
 ``make test`` runs the "default" hypothesis profile; ``make fuzz`` runs "fuzz" (see
 tests/conftest.py).
 """
@@ -11,12 +14,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import tempfile
+import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import cdk8s
+import pytest
 import yaml
 from hypothesis import event, given
 from hypothesis import strategies as st
@@ -37,6 +45,7 @@ from mxnet_construct import (
     RoleOptions,
     SecurityContext,
 )
+from mxnet_construct.helm import chart_kwargs_from_values, load_values_file, parse_values_text
 from tests.helpers import validate_documents
 
 # --- building blocks ---------------------------------------------------------------------
@@ -44,12 +53,22 @@ from tests.helpers import validate_documents
 ODD = "aZ09-._/:@ \n$é*"
 text = st.text(alphabet=ODD, max_size=12)
 dns = st.from_regex(r"[a-z]([a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)
-name_like = st.one_of(dns, dns, text)
-small_int = st.one_of(st.integers(-2, 5), st.integers(-(2**33), 2**33))
+# What `$`-anchored or `\d`/`\w` patterns let through: a valid value plus a line break, a
+# NUL, or a non-ASCII digit or letter that looks like an ASCII one.
+SUFFIXES = ["\n", "\r\n", "\x00", " ", "\u0661", "\uff11", "\u0435", "é", "\u200b"]
+suffixed = st.builds(lambda s, suffix: s + suffix, dns, st.sampled_from(SUFFIXES))
+name_like = st.one_of(dns, dns, text, suffixed)
+# Kubernetes' integer limits and the values JSON cannot carry exactly through jsii.
+huge_int = st.one_of(
+    st.sampled_from([2**31 - 1, 2**31, 2**53, 2**53 + 1, 2**63, -(2**31) - 1]),
+    st.integers(-(2**80), 2**80),
+)
+small_int = st.one_of(st.integers(-2, 5), st.integers(-(2**33), 2**33), huge_int)
 port = st.one_of(st.integers(1, 65535), st.integers(-5, 70000))
 quantity = st.one_of(
-    st.sampled_from(["500m", "1", "2", "8Gi", "1.5G", "0", "100Mi", "1e3"]),
+    st.sampled_from(["500m", "1", "2", "8Gi", "1.5G", "0", "100Mi", "1e3", "1Gi\n", "\uff11Gi", "\u0661"]),
     st.integers(-3, 10**6),
+    huge_int,
     st.floats(allow_nan=True, allow_infinity=True),
     text,
 )
@@ -519,3 +538,156 @@ def test_helm_values_synthesize_or_name_the_bad_key(release: str, values: dict[s
         return
     event("synthesized")
     assert_synthesizes(chart)
+
+
+# --- hostile shapes: deep nesting, YAML aliases, paths that try to leave ---------------------
+
+
+def nested(depth: int, as_list: bool) -> Any:
+    """Valid-looking Kubernetes data wrapped ``depth`` levels deep in lists or mappings."""
+    value: Any = {"key": "zone", "operator": "In", "values": ["a"]}
+    for _ in range(depth):
+        value = [value] if as_list else {"podAffinity": value}
+    return value
+
+
+# Where deep data can go, and the field the refusal must name.
+DEEP_PLACES: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
+    "affinity": ("affinity", lambda deep: {"affinity": {"podAffinity": deep}}),
+    "tolerations": (
+        "tolerations[0]",
+        lambda deep: {"tolerations": [{"key": "a", "operator": "Exists", "value": deep}]},
+    ),
+    "network_policy": (
+        "network_policy.extra_egress[0]",
+        lambda deep: {"network_policy": NetworkPolicyOptions(extra_egress=[{"to": deep}])},
+    ),
+    "extra_env": ("env[A].value_from", lambda deep: {"extra_env": [EnvVar(name="A", value_from={"fieldRef": deep})]}),
+    "worker": (
+        "role.affinity",
+        lambda deep: {"mode": "distributed", "worker": RoleOptions(affinity={"nodeAffinity": deep})},
+    ),
+    "sidecars": ("sidecars[0]", lambda deep: {"sidecars": [{"name": "s", "image": "busybox:1.36", "env": deep}]}),
+}
+
+
+@given(depth=st.integers(65, 3000), as_list=st.booleans(), place=st.sampled_from(sorted(DEEP_PLACES)))
+def test_deep_nesting_is_refused_by_name_never_a_recursion_error(depth: int, as_list: bool, place: str) -> None:
+    field, build = DEEP_PLACES[place]
+    with pytest.raises((ValueError, TypeError)) as info:
+        MXNetChart(cdk8s.Testing.app(), "deep", **build(nested(depth, as_list)))
+    assert not isinstance(info.value, RecursionError)
+    assert str(info.value).startswith(f"{field}: '<65 levels>' is not valid; YAML data nests at most 64"), str(
+        info.value
+    )
+
+
+@given(depth=st.integers(65, 3000), as_list=st.booleans())
+def test_deep_helm_values_are_refused_by_key(depth: int, as_list: bool) -> None:
+    with pytest.raises(ValueError) as info:
+        chart_kwargs_from_values({"affinity": {"nodeAffinity": nested(depth, as_list)}})
+    assert str(info.value).startswith("affinity"), str(info.value)
+
+
+yaml_leaf = st.one_of(st.booleans(), st.integers(-5, 5), st.sampled_from(["x", "1.9.1", "a b", ""]))
+yaml_tree = st.recursive(
+    yaml_leaf,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(["a", "b", "image", "tag"]), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@st.composite
+def shared_values(draw: st.DrawFn) -> tuple[dict[str, Any], bool]:
+    """A values mapping, sometimes holding one object at several keys (dumped as an alias)."""
+    shared = draw(st.one_of(st.lists(yaml_tree, min_size=1, max_size=3), st.dictionaries(st.just("k"), yaml_tree)))
+    keys = draw(st.lists(st.sampled_from(["affinity", "tolerations", "nodeSelector", "x", "y"]), unique=True))
+    data: dict[str, Any] = {k: shared for k in keys}
+    data.update(draw(st.dictionaries(st.sampled_from(["mode", "image", "z"]), yaml_tree, max_size=2)))
+    return data, len(keys) > 1
+
+
+@given(case=shared_values())
+def test_values_with_aliases_are_refused_quickly_naming_the_file(case: tuple[dict[str, Any], bool]) -> None:
+    data, aliased = case
+    text = yaml.safe_dump(data)  # emits &id001 / *id001 for the shared object
+    start = time.perf_counter()
+    try:
+        parsed = parse_values_text(text, "hostile.yaml")
+    except ValueError as err:
+        assert aliased and "*id" in text
+        assert str(err).startswith("hostile.yaml: ") and "aliases" in str(err), str(err)
+        event("refused: alias")
+    else:
+        assert "*id" not in text and parsed == data
+        event("parsed")
+    assert time.perf_counter() - start < 1.0
+
+
+@given(
+    text=st.text(alphabet="ab: -[]{}&*,\n'\"|>!%@`\t", max_size=60),
+)
+def test_any_values_text_parses_or_is_a_one_line_error_naming_the_file(text: str) -> None:
+    try:
+        parsed = parse_values_text(text, "junk.yaml")
+    except ValueError as err:
+        assert str(err).startswith("junk.yaml"), str(err)
+        assert "\n" not in str(err) and "<unicode string>" not in str(err)
+        return
+    assert isinstance(parsed, dict)
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Path]:
+    """release/{values.yaml, code_ok/, code_bad/ (a symlink out), link_dir -> outside}, outside/credentials."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        outside, release = root / "outside", root / "release"
+        outside.mkdir()
+        (outside / "credentials").write_text("hunter2\n")
+        for name in ("code_ok", "code_bad"):
+            (release / name).mkdir(parents=True)
+            (release / name / "train.py").write_text("print('train')\n")
+        (release / "code_bad" / "creds").symlink_to(outside / "credentials")
+        (release / "link_dir").symlink_to(outside, target_is_directory=True)
+        yield root
+
+
+HOSTILE_PATHS = [
+    "/etc",
+    "//etc",
+    "~/.aws",
+    "..",
+    "../outside",
+    "code_ok/../../outside",
+    "link_dir",
+    "code_bad",
+    "code_ok\n",
+    "code_ok\x00",
+    "./code_ok",
+    "code_ok/",
+    "code_ok/../code_ok",
+    ".",
+]
+path_parts = st.lists(st.sampled_from(["..", ".", "code_ok", "code_bad", "link_dir", "outside", "release", ""]))
+
+
+@given(files_dir=st.one_of(st.sampled_from(HOSTILE_PATHS), path_parts.map("/".join)))
+def test_files_dir_never_reads_outside_its_directory(sandbox: Path, files_dir: str) -> None:
+    values_file = sandbox / "release" / "values.yaml"
+    values_file.write_text(yaml.safe_dump({"filesDir": files_dir}))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            kwargs = chart_kwargs_from_values(load_values_file(values_file))
+    except (ValueError, OSError) as err:
+        assert str(err).startswith(("filesDir", str(values_file))), str(err)
+        event("refused")
+        return
+    files = dict(kwargs["code"].files) if "code" in kwargs else {}
+    assert "hunter2\n" not in files.values()
+    real = Path(os.path.realpath(values_file.parent / files_dir))
+    assert real.is_relative_to((sandbox / "release").resolve()), real
+    event("read" if files else "no files")

@@ -306,7 +306,8 @@ EFFECTS: dict[str, tuple[dict[str, Any], Any]] = {
     "persistence.annotations": (PERSIST, {"backup": "daily"}),
     "sidecars": ({}, [{"name": "exporter", "image": "exporter:1"}]),
     "initContainers": ({}, [{"name": "fetch", "image": "busybox:1"}]),
-    "filesDir": ({}, str(ROOT / "tests" / "data")),
+    # filesDir in a values mapping is relative to (and confined to) the current directory.
+    "filesDir": ({}, "tests/data"),
     **{
         f"{role}.{field}": (DIST, value)
         for role in ("scheduler", "server", "worker")
@@ -607,9 +608,12 @@ def code_volume(docs: list[dict[str, Any]]) -> dict[str, Any]:
     return next(v for v in pod_spec(workload)["volumes"] if v["name"] == mount["name"])
 
 
-def test_configmap_wins_over_files_and_git_and_says_what_it_ignored(tmp_path: Path) -> None:
+def test_configmap_wins_over_files_and_git_and_says_what_it_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "train.py").write_text("print('hi')\n")
-    values = {"configMap": "my-code", "filesDir": str(tmp_path), **GIT}
+    monkeypatch.chdir(tmp_path)
+    values = {"configMap": "my-code", "filesDir": ".", **GIT}
     with pytest.warns(
         ValuesWarning, match="filesDir, cloneFilesFromGit.enabled, cloneFilesFromGit.repository ignored: configMap"
     ):
@@ -618,12 +622,13 @@ def test_configmap_wins_over_files_and_git_and_says_what_it_ignored(tmp_path: Pa
     assert not [d for d in docs if d["kind"] == "ConfigMap"]
 
 
-def test_files_win_over_git(tmp_path: Path) -> None:
+def test_files_win_over_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "train.py").write_text("print('hi')\n")
+    monkeypatch.chdir(tmp_path)
     with pytest.warns(
         ValuesWarning, match=r"cloneFilesFromGit\.enabled, cloneFilesFromGit\.repository ignored: filesDir"
     ):
-        docs = synth(helm_chart({"filesDir": str(tmp_path), **GIT}))
+        docs = synth(helm_chart({"filesDir": ".", **GIT}))
     assert find(docs, "ConfigMap", "my-release-mxnet-files")["data"] == {"train.py": "print('hi')\n"}
     assert code_volume(docs) == {"name": "local-files", "configMap": {"name": "my-release-mxnet-files"}}
     validate_documents(docs)
@@ -660,9 +665,10 @@ def test_files_dir_is_relative_to_the_values_file(tmp_path: Path, monkeypatch: p
     assert find(docs, "ConfigMap", "my-release-mxnet-files")["data"] == {"train.py": "print('train')\n"}
 
 
-def test_a_missing_files_dir_names_the_key(tmp_path: Path) -> None:
+def test_a_missing_files_dir_names_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     with pytest.raises(ValueError, match=r"^filesDir: .*give an existing directory"):
-        chart_kwargs_from_values({"filesDir": str(tmp_path / "nope")})
+        chart_kwargs_from_values({"filesDir": "nope"})
 
 
 # --- strictness ------------------------------------------------------------------------------

@@ -175,10 +175,16 @@ def test_kplus_network_policies_select_the_roles_pods(consumer: Consumer, tmp_pa
     policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
 
     def peers(policy: dict[str, Any], direction: str, side: str) -> list[dict[str, Any]]:
-        return [p["podSelector"] for rule in policy["spec"].get(direction, []) for p in rule.get(side, [])]
+        rules = policy["spec"].get(direction, [])
+        return [p["podSelector"] for rule in rules for p in rule.get(side, []) if "podSelector" in p]
 
-    # NetworkPolicy(selector=chart.workers) + add_ingress_rule(chart.scheduler, tcp 9092)
-    mine = [p for p in policies if any(selects(s, scheduler) for s in peers(p, "ingress", "from"))]
+    # NetworkPolicy(selector=chart.workers) + add_ingress_rule(chart.scheduler, tcp 9092).
+    # (The release's own policy admits every pod of the release, workers included.)
+    mine = [
+        p
+        for p in policies
+        if any(selects(s, scheduler) and not selects(s, workers) for s in peers(p, "ingress", "from"))
+    ]
     assert len(mine) == 1, policies
     selector = mine[0]["spec"]["podSelector"]
     assert selects(selector, workers) and not selects(selector, servers) and not selects(selector, scheduler)

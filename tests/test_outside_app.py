@@ -220,7 +220,6 @@ def test_typed_sidecar_lands_as_a_container(consumer: Consumer, tmp_path: Path) 
         assert by_name["tracer"]["image"] == "tracer:1"
 
 
-@REWORK
 def test_typed_hook_changes_the_workers_pods(consumer: Consumer, tmp_path: Path) -> None:
     docs = documents(synthesize(consumer, "typed-hook", tmp_path))
     workers = find(docs, "StatefulSet", f"{FULLNAME}-worker")

@@ -9,21 +9,23 @@ installs the wheel into a fresh venv, synthesizes the app there and type-checks 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import cdk8s
 
 from mxnet_construct import MXNetChart, WorkerPool
 
-# Workers train; servers only hold parameters. So only the workers get more CPU/memory
-# and the metrics sidecar, which is why this is a WorkerPool subclass and not an option.
-WORKER_RESOURCES: dict[str, dict[str, str]] = {
-    "requests": {"cpu": "3", "memory": "6Gi"},
-    "limits": {"cpu": "3", "memory": "6Gi"},
-}
+if TYPE_CHECKING:
+    # Only for annotations: the typed pod-template parts (TypedDicts) of the hook.
+    from mxnet_construct import k8s_types
 
 
-def metrics_sidecar() -> dict[str, Any]:
+def worker_resources() -> k8s_types.ResourceRequirements:
+    """Workers train; servers only hold parameters. So only the workers get more."""
+    return {"requests": {"cpu": "3", "memory": "6Gi"}, "limits": {"cpu": "3", "memory": "6Gi"}}
+
+
+def metrics_sidecar() -> k8s_types.Container:
     """A small exporter container that meets the restricted Pod Security profile."""
     return {
         "name": "metrics",
@@ -40,13 +42,13 @@ def metrics_sidecar() -> dict[str, Any]:
 
 
 class MeteredWorkers(WorkerPool):
-    """Workers with more resources and a metrics sidecar."""
+    """Workers with more resources and a metrics sidecar (the typed ``pod_template`` hook)."""
 
-    def pod_template(self) -> dict[str, Any]:
+    def pod_template(self) -> k8s_types.PodTemplateSpec:
         pod = super().pod_template()
-        containers: list[dict[str, Any]] = pod["spec"]["containers"]
+        containers = pod["spec"]["containers"]
         main = next(c for c in containers if c["name"] == "mxnet")
-        main["resources"] = {key: dict(value) for key, value in WORKER_RESOURCES.items()}
+        main["resources"] = worker_resources()
         containers.append(metrics_sidecar())
         return pod
 

@@ -351,9 +351,9 @@ def evaluate(
         derived[f"baseline{suffix}_ratio"] = ratio(library, derived[f"baseline_{measure_}ms_per_release"])
         if suffix != "_inner":
             derived[f"helm{suffix}_ratio"] = ratio(library, derived[f"helm_{measure_}ms_per_release"])
-    library = [v for v in variants if v != "baseline"]
-    rss_300 = max(results[f"{v} 300"]["tree_rss_mb"] for v in library) if 300 in counts else None
-    linearity = max(derived[f"{v}_linearity_ratio"] for v in library) if 300 in counts else None
+    ours = [v for v in variants if v != "baseline"]
+    rss_300 = max(results[f"{v} 300"]["tree_rss_mb"] for v in ours) if 300 in counts else None
+    linearity = max(derived[f"{v}_linearity_ratio"] for v in ours) if 300 in counts else None
     derived["rss_300_mb"], derived["linearity_ratio"] = rss_300, linearity
     jsii = results["import"]["jsii_modules"]
     base, helm_ = BUDGETS["baseline_ratio"], BUDGETS["helm_ratio"]

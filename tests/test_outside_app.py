@@ -4,11 +4,6 @@ Each row runs ``tests/consumer_app/interop.py ROW`` with the wheel installed in 
 venv outside the repository (``tests/wheel_env.py``), then asserts on the YAML it wrote.
 So what is tested is what a cdk8s user gets: the installed package, the public API, and
 cdk8s's own synthesis (no ``Testing.synth`` shortcut).
-
-Rows marked ``REWORK`` need the tree-native redesign (every object an ``ApiObject`` in the
-tree, typed hooks and structs). They are strict xfails: each runs and must fail today, and
-turns into a test failure (XPASS) the moment the redesign makes it pass, so the mark cannot
-outlive its reason.
 """
 
 from __future__ import annotations
@@ -29,10 +24,6 @@ from tests.wheel_env import Consumer, Dists, clean_env, run  # noqa: E402
 
 pytest_plugins = ["tests.wheel_env"]
 
-REWORK = pytest.mark.xfail(
-    strict=True,
-    reason="needs issue 13's tree-native redesign; remove this mark when the row passes",
-)
 RELEASE, FULLNAME = "rel", "rel-mxnet"
 ROLE_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component")
 
@@ -81,7 +72,6 @@ def containers(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
 # --- ApiObject.of(role).add_json_patch ---------------------------------------------------
 
 
-@REWORK
 def test_escape_hatch_patch_lands_in_the_workers_only(consumer: Consumer, tmp_path: Path) -> None:
     docs = documents(synthesize(consumer, "escape-hatch", tmp_path))
     assert pod_spec(find(docs, "StatefulSet", f"{FULLNAME}-worker"))["priorityClassName"] == "high"
@@ -91,7 +81,6 @@ def test_escape_hatch_patch_lands_in_the_workers_only(consumer: Consumer, tmp_pa
 # --- an org-wide walk of every ApiObject -------------------------------------------------
 
 
-@REWORK
 def test_walking_the_tree_reaches_every_document(consumer: Consumer, tmp_path: Path) -> None:
     out = synthesize(consumer, "org-walk", tmp_path)
     docs = documents(out)
@@ -107,7 +96,6 @@ def test_walking_the_tree_reaches_every_document(consumer: Consumer, tmp_path: P
 # --- add_dependency orders the output ----------------------------------------------------
 
 
-@REWORK
 def test_dependency_puts_the_secret_before_the_workers(consumer: Consumer, tmp_path: Path) -> None:
     docs = documents(synthesize(consumer, "dependency", tmp_path))
     order = [(d["kind"], d["metadata"]["name"]) for d in docs]
@@ -143,7 +131,7 @@ def reference_objects(consumer: Consumer, tmp_path_factory: pytest.TempPathFacto
         "FILE_PER_CHART",
         "FILE_PER_APP",
         "FILE_PER_RESOURCE",
-        pytest.param("FOLDER_PER_CHART_FILE_PER_RESOURCE", marks=REWORK),
+        "FOLDER_PER_CHART_FILE_PER_RESOURCE",
     ],
 )
 def test_every_output_type_writes_every_object(
@@ -166,25 +154,19 @@ def test_every_output_type_writes_every_object(
 # --- cdk8s-plus interop: roles as pod selectors and network peers ------------------------
 
 
-@REWORK
 def test_kplus_network_policies_select_the_roles_pods(consumer: Consumer, tmp_path: Path) -> None:
     docs = documents(synthesize(consumer, "kplus-network", tmp_path))
     workers = pod_labels(docs, "StatefulSet", f"{FULLNAME}-worker")
     servers = pod_labels(docs, "StatefulSet", f"{FULLNAME}-server")
     scheduler = pod_labels(docs, "Deployment", f"{FULLNAME}-scheduler")
-    policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    # The release's own policy admits the whole release; the rows' policies come on top.
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] != FULLNAME]
 
     def peers(policy: dict[str, Any], direction: str, side: str) -> list[dict[str, Any]]:
-        rules = policy["spec"].get(direction, [])
-        return [p["podSelector"] for rule in rules for p in rule.get(side, []) if "podSelector" in p]
+        return [p["podSelector"] for rule in policy["spec"].get(direction, []) for p in rule.get(side, [])]
 
-    # NetworkPolicy(selector=chart.workers) + add_ingress_rule(chart.scheduler, tcp 9092).
-    # (The release's own policy admits every pod of the release, workers included.)
-    mine = [
-        p
-        for p in policies
-        if any(selects(s, scheduler) and not selects(s, workers) for s in peers(p, "ingress", "from"))
-    ]
+    # NetworkPolicy(selector=chart.workers) + add_ingress_rule(chart.scheduler, tcp 9092)
+    mine = [p for p in policies if any(selects(s, scheduler) for s in peers(p, "ingress", "from"))]
     assert len(mine) == 1, policies
     selector = mine[0]["spec"]["podSelector"]
     assert selects(selector, workers) and not selects(selector, servers) and not selects(selector, scheduler)
@@ -207,7 +189,6 @@ def test_kplus_network_policies_select_the_roles_pods(consumer: Consumer, tmp_pa
 # --- typed structs and hooks -------------------------------------------------------------
 
 
-@REWORK
 def test_typed_sidecar_lands_as_a_container(consumer: Consumer, tmp_path: Path) -> None:
     docs = documents(synthesize(consumer, "typed-sidecar", tmp_path))
     for kind, name in (
@@ -241,13 +222,11 @@ def _mypy(consumer: Consumer, *files: str) -> tuple[int, str]:
     return result.returncode, result.stdout + result.stderr
 
 
-@REWORK
 def test_idioms_pass_mypy_strict_against_the_installed_package(consumer: Consumer) -> None:
     code, output = _mypy(consumer, "interop.py", "typed_hook.py")
     assert code == 0 and "Success" in output, output
 
 
-@REWORK
 def test_mypy_strict_catches_a_typo_in_the_typed_hook(consumer: Consumer) -> None:
     source = (consumer.app_dir / "typed_hook.py").read_text()
     assert source.count('main["volumeMounts"] =') == 1
@@ -265,7 +244,6 @@ def test_mypy_strict_catches_a_typo_in_the_typed_hook(consumer: Consumer) -> Non
 # --- construct metadata ------------------------------------------------------------------
 
 
-@REWORK
 def test_construct_metadata_names_each_objects_construct_path(consumer: Consumer, tmp_path: Path) -> None:
     out = synthesize(consumer, "construct-metadata", tmp_path)
     resources = json.loads((out / "dist" / "construct-metadata.json").read_text())["resources"]

@@ -9,23 +9,19 @@ installs the wheel into a fresh venv, synthesizes the app there and type-checks 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import cdk8s
 
-from mxnet_construct import MXNetChart, WorkerPool
-
-if TYPE_CHECKING:
-    # Only for annotations: the typed pod-template parts (TypedDicts) of the hook.
-    from mxnet_construct import k8s_types
+from mxnet_construct import MXNetChart, PodTemplateSpec, WorkerPool
+from mxnet_construct.k8s_types import Container, ResourceRequirements
 
 
-def worker_resources() -> k8s_types.ResourceRequirements:
-    """Workers train; servers only hold parameters. So only the workers get more."""
+# Workers train; servers only hold parameters. So only the workers get more CPU/memory
+# and the metrics sidecar, which is why this is a WorkerPool subclass and not an option.
+def worker_resources() -> ResourceRequirements:
     return {"requests": {"cpu": "3", "memory": "6Gi"}, "limits": {"cpu": "3", "memory": "6Gi"}}
 
 
-def metrics_sidecar() -> k8s_types.Container:
+def metrics_sidecar() -> Container:
     """A small exporter container that meets the restricted Pod Security profile."""
     return {
         "name": "metrics",
@@ -42,9 +38,9 @@ def metrics_sidecar() -> k8s_types.Container:
 
 
 class MeteredWorkers(WorkerPool):
-    """Workers with more resources and a metrics sidecar (the typed ``pod_template`` hook)."""
+    """Workers with more resources and a metrics sidecar."""
 
-    def pod_template(self) -> k8s_types.PodTemplateSpec:
+    def pod_template(self) -> PodTemplateSpec:
         pod = super().pod_template()
         containers = pod["spec"]["containers"]
         main = next(c for c in containers if c["name"] == "mxnet")

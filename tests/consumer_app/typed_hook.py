@@ -8,13 +8,7 @@ instead of YAML that the API server rejects or, worse, silently ignores.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from mxnet_construct import MXNetChart, WorkerPool
-
-if TYPE_CHECKING:
-    # Annotations only: the TypedDicts cost nothing at run time.
-    from mxnet_construct import k8s_types
+from mxnet_construct import MXNetChart, WorkerPool, k8s_types
 
 
 class TracedWorkers(WorkerPool):

@@ -1,6 +1,6 @@
 """Cost per Kubernetes object of three ways to hand objects to cdk8s from Python.
 
-Why ``mxnet_construct`` emits plain dicts from one ``to_json`` callback: this script builds
+How the way an object reaches cdk8s drives the cost of synthesis: this script builds
 the same four objects per release (Deployment, Service, StatefulSet, ServiceAccount, with
 a realistic pod template) in three ways and reports the marginal synthesis cost per object:
 
@@ -8,8 +8,8 @@ a realistic pod template) in three ways and reports the marginal synthesis cost 
   (every struct is a jsii object with runtime type checks);
 * ``apiobject-patch``: ``cdk8s.ApiObject`` with apiVersion/kind/name, the body added by a
   ``JsonPatch``;
-* ``plain-dict``: a ``cdk8s.Chart`` subclass whose ``to_json`` returns the dicts, as
-  ``MXNetChart`` does.
+* ``plain-dict``: a ``cdk8s.Chart`` subclass whose ``to_json`` returns the dicts (how
+  ``MXNetChart`` emitted its objects before issue 13's tree-native redesign).
 
 Each (way, N) is a fresh process that constructs N releases and runs ``app.synth()``;
 the figure is the least-squares slope of the in-process construct+synth time over N,

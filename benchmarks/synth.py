@@ -334,7 +334,10 @@ def evaluate(
     ``helm_note`` says why Helm was not measured; it replaces the Helm checks' value.
     """
     floor = results["floor"]["wall_s"]
-    derived: dict[str, Any] = {"app_ratio": results["app"]["wall_s"] / floor}
+    derived: dict[str, Any] = {
+        "app_ratio": results["app"]["wall_s"] / floor,
+        "app_cpu_ratio": results["app"]["cpu_s"] / results["floor"]["cpu_s"],
+    }
     for variant in variants:
         costs = per_release(results, variant, counts)
         derived[f"{variant}_ms_per_release"] = costs["wall"]
@@ -351,9 +354,9 @@ def evaluate(
         derived[f"baseline{suffix}_ratio"] = ratio(library, derived[f"baseline_{measure_}ms_per_release"])
         if suffix != "_inner":
             derived[f"helm{suffix}_ratio"] = ratio(library, derived[f"helm_{measure_}ms_per_release"])
-    library = [v for v in variants if v != "baseline"]
-    rss_300 = max(results[f"{v} 300"]["tree_rss_mb"] for v in library) if 300 in counts else None
-    linearity = max(derived[f"{v}_linearity_ratio"] for v in library) if 300 in counts else None
+    ours = [v for v in variants if v != "baseline"]
+    rss_300 = max(results[f"{v} 300"]["tree_rss_mb"] for v in ours) if 300 in counts else None
+    linearity = max(derived[f"{v}_linearity_ratio"] for v in ours) if 300 in counts else None
     derived["rss_300_mb"], derived["linearity_ratio"] = rss_300, linearity
     jsii = results["import"]["jsii_modules"]
     base, helm_ = BUDGETS["baseline_ratio"], BUDGETS["helm_ratio"]
@@ -362,7 +365,8 @@ def evaluate(
         _check("library / naive tree-native baseline, per release (CPU)", derived["baseline_cpu_ratio"], base, ".2f"),
         _check("library / helm template, per release (wall)", derived["helm_ratio"], helm_, ".2f"),
         _check("library / helm template, per release (CPU)", derived["helm_cpu_ratio"], helm_, ".2f"),
-        _check("default app / floor", derived["app_ratio"], BUDGETS["app_ratio"], ".2f"),
+        _check("default app / floor (wall)", derived["app_ratio"], BUDGETS["app_ratio"], ".2f"),
+        _check("default app / floor (CPU)", derived["app_cpu_ratio"], BUDGETS["app_ratio"], ".2f"),
         {
             "budget": "import mxnet_construct loads no jsii module",
             "value": ", ".join(jsii) or "none",

@@ -96,7 +96,9 @@ def test_evaluate_checks_the_issues_budgets() -> None:
     by_name = {c["budget"]: c for c in checks}
     assert by_name["library / naive tree-native baseline, per release (wall)"]["ok"] is True
     assert by_name["library / helm template, per release (wall)"]["ok"] is True
-    assert by_name["default app / floor"]["ok"] is True
+    assert by_name["default app / floor (wall)"]["ok"] is True
+    assert by_name["default app / floor (CPU)"]["ok"] is True
+    assert derived["app_cpu_ratio"] == pytest.approx(1.1)
 
     derived, checks = synth.evaluate(_results(40, 50, 70), (1, 10, 100), ["library", "baseline"])
     by_name = {c["budget"]: c for c in checks}

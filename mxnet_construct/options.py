@@ -860,6 +860,10 @@ def _check_containers(field_name: str, value: object) -> tuple[dict[str, Any], .
     out = []
     for i, item in enumerate(v.check_list(field_name, value)):
         where = f"{field_name}[{i}]"
+        if isinstance(item, Mapping):
+            # Depth and plain-data limits first, so hostile nesting is refused by name
+            # before the schema walk recurses into it.
+            v.check_json(where, item)
         spec = _pod_parts.check(item, "Container", where)
         name = v.check_dns_label(f"{where}.name", spec["name"])
         if name in names:

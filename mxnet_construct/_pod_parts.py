@@ -100,7 +100,7 @@ def as_dict(part: ContainerSpec) -> dict[str, Any]:
     annotation is the input type; this gives the renderer the dict type back (and converts
     a struct, should one arrive by another way, with the same checks).
     """
-    return _plain(part) if isinstance(part, Mapping) else check(part, "Container", "container")
+    return v.thaw(part) if isinstance(part, Mapping) else check(part, "Container", "container")
 
 
 def from_struct(value: object, field: str = "value") -> dict[str, Any]:
@@ -249,13 +249,5 @@ def _scalar(value: object, spec: str, field: str) -> Any:
         if not isinstance(value, Mapping):
             _wrong_type(field, value, "a mapping")
         v.check_json(field, value)
-        return _plain(value)
-    return value
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _plain(item) for k, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
+        return v.thaw(value)
     return value

@@ -9,8 +9,10 @@ in one call. Nothing in this module makes a decision the options or contract did
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import _pod_parts
 from . import contract as c
@@ -91,10 +93,28 @@ def resources(options: MXNetOptions, component: Component) -> Doc:
     return out
 
 
+def merge_defaults(defaults: Doc, chosen: Mapping[str, Any]) -> Doc:
+    """``defaults`` overlaid field by field with what the user ``chosen``, at every depth.
+
+    A sidecar that adds ``capabilities.add: [NET_BIND_SERVICE]`` keeps the default
+    ``capabilities.drop: [ALL]``; only a field the user writes replaces the default's.
+    """
+    merged = dict(defaults)
+    for key, value in chosen.items():
+        base = merged.get(key)
+        if isinstance(base, Mapping) and isinstance(value, Mapping):
+            merged[key] = merge_defaults(dict(base), value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def _restricted(options: MXNetOptions, container: Doc) -> Doc:
     """User containers get the restricted defaults for any setting they left out."""
     merged = dict(container)
-    merged["securityContext"] = {**options.security_context.container_json(), **container.get("securityContext", {})}
+    merged["securityContext"] = merge_defaults(
+        options.security_context.container_json(), container.get("securityContext") or {}
+    )
     return merged
 
 
@@ -370,12 +390,55 @@ def service_account(names: Names) -> Doc:
     return document("v1", "ServiceAccount", metadata(names, names.fullname, None), automountServiceAccountToken=False)
 
 
+_GIT_DEFAULT_PORTS = {"https": 443, "http": 80, "git": 9418, "ssh": 22, "git+ssh": 22, "ssh+git": 22}
+_SCP_LIKE = re.compile(r"[^/@:\s]+@[^/:\s]+:.*", re.ASCII)
+
+
+def git_ports(repository: str) -> list[int]:
+    """The TCP ports a clone of ``repository`` connects to: the one its transport uses.
+
+    A NetworkPolicy can't open a port for one container or for the clone's few seconds,
+    so the least it can do is open only the port the URL needs. An unknown transport
+    keeps every git port (22, 80, 443, 9418); a local path needs none.
+    """
+    if _SCP_LIKE.fullmatch(repository):
+        return [22]
+    parts = urlsplit(repository)
+    if parts.scheme == "file" or (not parts.scheme and "://" not in repository):
+        return []
+    default = _GIT_DEFAULT_PORTS.get(parts.scheme)
+    if default is None:
+        return [22, 80, 443, 9418]
+    try:
+        return [parts.port or default]
+    except ValueError:
+        return [default]
+
+
+def scheduler_network_policy(names: Names, options: MXNetOptions) -> Doc | None:
+    """Lets the outside reach the scheduler's port when its Service is a NodePort or a
+    LoadBalancer; None for a ClusterIP Service.
+
+    NetworkPolicies add up, so this opens the port on the scheduler's pods only, never on
+    the servers and workers that the release-wide policy also selects.
+    """
+    if options.mode != "distributed" or options.service_type == "ClusterIP":
+        return None
+    return document(
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+        metadata(names, names.scheduler, "scheduler"),
+        spec={
+            "podSelector": {"matchLabels": c.selector_labels(names, "scheduler")},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"ports": [{"port": options.scheduler_port, "protocol": "TCP"}]}],
+        },
+    )
+
+
 def network_policy(names: Names, options: MXNetOptions) -> Doc:
     peers = [{"podSelector": {"matchLabels": c.release_selector(names)}}]
     ingress: list[Doc] = [{"from": peers}]
-    if options.mode == "distributed" and options.service_type != "ClusterIP":
-        # A NodePort or LoadBalancer scheduler is meant to be reached from outside.
-        ingress.append({"ports": [{"port": options.scheduler_port, "protocol": "TCP"}]})
     np = options.network_policy
     egress: list[Doc]
     if np.open_egress(options.mode):
@@ -383,8 +446,8 @@ def network_policy(names: Names, options: MXNetOptions) -> Doc:
     else:
         dns_ports = [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]
         egress = [{"to": peers}, {"ports": dns_ports}]
-        if isinstance(options.code, GitRepository):
-            egress.append({"ports": [{"port": p, "protocol": "TCP"} for p in (22, 80, 443, 9418)]})
+        if isinstance(options.code, GitRepository) and (ports := git_ports(options.code.repository)):
+            egress.append({"ports": [{"port": p, "protocol": "TCP"} for p in ports]})
         egress += thaw(np.extra_egress)
     return document(
         "networking.k8s.io/v1",

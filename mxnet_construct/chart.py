@@ -200,7 +200,7 @@ class MXNetChart(cdk8s.Chart):
         for role in self.roles:
             out += [role.deployment, role.stateful_set, role.job]
             if isinstance(role, Scheduler):
-                out.append(role.service)
+                out += [role.service, role.network_policy]
             out.append(role.persistent_volume_claim)
         out += [self.headless_service, self.job_set, self.network_policy, self.pod_disruption_budget]
         return out

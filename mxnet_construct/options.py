@@ -886,7 +886,7 @@ class NetworkPolicyOptions:
     scheduler also accepts its port from anywhere.
 
     Egress, when restricted: to the release's pods, to DNS (port 53) and, when the code
-    comes from git, to git's ports (22, 80, 443, 9418); ``extra_egress`` adds rules
+    comes from git, to the one port its URL's transport uses; ``extra_egress`` adds rules
     (NetworkPolicy egress rule objects in YAML form) for datasets, object stores and so on.
 
     Args:

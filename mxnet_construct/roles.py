@@ -237,6 +237,7 @@ class Scheduler(RoleConstruct):
     def __init__(self, scope: Construct, id: str, *, names: Names, options: MXNetOptions) -> None:
         super().__init__(scope, id, names=names, options=options)
         self._service: cdk8s.ApiObject | None = None
+        self._network_policy: cdk8s.ApiObject | None = None
 
     @property
     def service_name(self) -> str:
@@ -254,10 +255,21 @@ class Scheduler(RoleConstruct):
         assert self._service is not None, "the chart builds the scheduler's objects"
         return self._service
 
+    @property
+    def network_policy(self) -> cdk8s.ApiObject | None:
+        """The NetworkPolicy that lets the outside reach a NodePort or LoadBalancer scheduler
+        (construct id ``NetworkPolicy``); None for a ClusterIP Service or without policies."""
+        return self._network_policy
+
     def _build_extras(self) -> list[Doc]:
         doc = r.scheduler_service(self._names, self._options)
         self._service = api_object(self, "Service", doc)
-        return [doc, *self._build_claim()]
+        docs = [doc, *self._build_claim()]
+        external = r.scheduler_network_policy(self._names, self._options)
+        if external is not None and self._options.network_policy.enabled:
+            self._network_policy = api_object(self, "NetworkPolicy", external)
+            docs.append(external)
+        return docs
 
 
 class _Pool(RoleConstruct):

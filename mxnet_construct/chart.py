@@ -57,6 +57,15 @@ class MXNetChart(cdk8s.Chart):
     To customise a role, subclass it and set the matching class attribute on a subclass
     of this chart (see :mod:`mxnet_construct.roles`).
 
+    Every object is a ``cdk8s.ApiObject`` in the construct tree: the roles' objects under
+    their role constructs (``cdk8s.ApiObject.of(chart.workers)`` is the workers' workload),
+    the shared ones under the chart, with the construct ids in parentheses below. cdk8s's
+    own synthesis emits them, so JSON patches, the metadata API, dependencies, every
+    ``YamlOutputType`` and org-wide ``node.find_all()`` walks work on them.
+
+    ``checkov_skips=True`` writes ``checkov.io/skip<N>`` annotations at synthesis, computed
+    from each object's final document (after hooks and patches); off by default.
+
     Attributes:
         options: The validated options.
         names: Every object name of the release.
@@ -64,6 +73,14 @@ class MXNetChart(cdk8s.Chart):
         scheduler: The ``Scheduler`` construct, or None in standalone mode.
         servers: The ``ServerPool`` construct, or None in standalone mode.
         workers: The ``WorkerPool`` construct, or None in standalone mode.
+        service_account: The ServiceAccount (``ServiceAccount``), or None when
+            ``service_account`` is False or names an existing account.
+        files_config_map: The ConfigMap of ``LocalFiles`` (``FilesConfigMap``), or None.
+        headless_service: The headless Service (``HeadlessService``), or None in standalone mode.
+        network_policy: The release's NetworkPolicy (``NetworkPolicy``), or None when off.
+        pod_disruption_budget: The PodDisruptionBudget (``PodDisruptionBudget``), or None.
+        pod_group: The gang scheduler's PodGroup (``PodGroup``), or None.
+        job_set: The JobSet of ``lifecycle="jobset"`` (``JobSet``), or None.
     """
 
     standalone_class: ClassVar[type[Standalone]] = Standalone
@@ -86,6 +103,8 @@ class MXNetChart(cdk8s.Chart):
         if not isinstance(scope, Construct):
             raise TypeError(f"MXNetChart: scope must be a construct (e.g. cdk8s.App()), got {type(scope).__name__}")
         _check_option_names(options)
+        if not isinstance(checkov_skips, bool):
+            raise TypeError(f"checkov_skips: expected True or False, got {checkov_skips!r}")
         opts = MXNetOptions(**options)
         names = c.names(id, opts)
         if namespace is not None:
@@ -192,7 +211,7 @@ class MXNetChart(cdk8s.Chart):
         return [role for role in found if role is not None]
 
     def api_objects_of_release(self) -> list[cdk8s.ApiObject]:
-        """Every ``ApiObject`` this release created (not ones other code added), in tree order."""
+        """Every ``ApiObject`` this release created; objects other code added are not included."""
         return [obj for obj in self._own_objects() if obj is not None]
 
     def _own_objects(self) -> list[cdk8s.ApiObject | None]:

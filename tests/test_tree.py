@@ -244,3 +244,8 @@ def test_each_role_owns_its_traits() -> None:
     assert sorted(t.component for t in c.TRAITS.values() if t.pool) == ["server", "worker"]
     chart = chart_for(cdk8s.App())
     assert chart.workers is not None and chart.workers.component == "worker"
+
+
+def test_checkov_skips_must_be_a_bool() -> None:
+    with pytest.raises(TypeError, match="checkov_skips: expected True or False, got 'yes'"):
+        MXNetChart(cdk8s.App(), "rel", checkov_skips="yes")  # type: ignore[arg-type]

@@ -5,7 +5,8 @@ variable, a scheduler that cannot bind). This package runs exactly what was synt
 so the wiring is proven before anything is pushed, and, in the sandbox, proven under the
 securityContext the manifests ask for:
 
-* :mod:`.workloads` expands workloads into pods as their controllers would;
+* :mod:`mxnet_construct.manifests` (shared with the diagram and the gang maths) expands
+  workloads into pods as their controllers would;
 * :mod:`.plan` resolves every container's argv, env, volumes and security, validating
   each name and path as the API server would (:mod:`.validate`, :mod:`.security`);
 * :mod:`.workspace` lays out the run directory, and nothing is written outside it;
@@ -26,7 +27,7 @@ import sys
 from typing import IO, Any
 
 from .model import ContainerPlan, Mount, Plan, PodPlan, RunLocalError, Security, ServiceName, Volume
-from .plan import expand_refs, plan
+from .plan import expand_refs, load_manifests, plan
 from .report import ContainerResult, PodResult, RunResult
 from .run import (
     DEFAULT_TIMEOUT,
@@ -37,7 +38,6 @@ from .run import (
     namespaces_available,
     run_local,
 )
-from .workloads import load_manifests
 
 
 def register(subparsers: Any) -> None:

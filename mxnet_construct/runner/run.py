@@ -23,11 +23,10 @@ from typing import IO, Any, Literal, TypeAlias
 from .host import BASE_PATH
 from .model import Plan, RunLocalError
 from .plain import Plain
-from .plan import plan
+from .plan import load_manifests, plan
 from .report import Output, RunResult
 from .sandbox import Sandbox, interpreter_dirs, sandbox_available
 from .supervisor import Launcher, Supervisor
-from .workloads import load_manifests
 from .workspace import Workspace
 
 Isolation: TypeAlias = Literal["auto", "namespaces", "none"]

@@ -116,6 +116,7 @@ def test_on_failure_restarts_the_container_in_place_keeping_its_emptydir() -> No
 @needs_sandbox
 def test_a_job_recreates_a_failed_pod_with_fresh_emptydirs_until_backoff_limit() -> None:
     result, out = run([_job("j", MARKER, backoff=1)])
+    assert re.search(r"start: pod j-\w+ attempt 1: replaces the pod that failed \(exit code 1\)", out), out
     assert not result.ok and result.exit_code == 1
     (p,) = result.pods
     # Two pods (the first and its replacement), each with an empty emptyDir.

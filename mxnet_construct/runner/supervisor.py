@@ -198,7 +198,7 @@ class Supervisor:
             # A refused subPath symlink or a runtime that cannot start: the pod fails.
             sink.lines.append(f"cannot start: {err}")
             self.out.line(self._prefix(r, c), f"cannot start: {err}")
-            self._exited(r, c.name, 127, f"could not start: {err}")
+            self._exited(r, c.name, 127, "could not start")
             return
         sink.started = True
         handle.attempt = r.attempt

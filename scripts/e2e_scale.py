@@ -126,7 +126,7 @@ def main() -> int:
         f"  audit           {result.audit[0] if result.audit else 'none'}\n"
         f"  parameters      {', '.join(sorted(params)) or 'none'}\n"
         f"  machine         {platform.node()}, {os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}, "
-        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC"
+        f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC"
     )
     for problem in problems:
         print(f"e2e-scale: {problem}", file=sys.stderr)

@@ -90,6 +90,7 @@ def main() -> int:
     parser.add_argument("--servers", type=int, default=8)
     parser.add_argument("--workers", type=int, default=32)
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--no-audit", dest="audit", action="store_false", help="for comparison: the audit's cost")
     args = parser.parse_args()
 
     from mxnet_construct.runner import default_python, namespaces_available, run_local
@@ -103,7 +104,7 @@ def main() -> int:
         log = io.StringIO()
         start = time.monotonic()
         with MemorySampler() as memory:
-            result = run_local([path], timeout=args.timeout, python=default_python(), out=log, audit=True)
+            result = run_local([path], timeout=args.timeout, python=default_python(), out=log, audit=args.audit)
         wall = time.monotonic() - start
     finals = [FINAL.findall(p.log) for p in result.by_component("worker")]
     params = {f[0][3] for f in finals if len(f) == 1}
@@ -114,12 +115,12 @@ def main() -> int:
         problems.append(f"expected one FINAL line from each of {args.workers} workers")
     if len(params) != 1:
         problems.append(f"workers disagree on the parameters: {sorted(params)}")
-    if not result.audit or "none refused" not in result.audit[0]:
+    if args.audit and (not result.audit or "none refused" not in result.audit[0]):
         problems.append(f"NetworkPolicy audit: {result.audit[:1]}")
     load = os.getloadavg()
     print(log.getvalue().split("\nEVENTS\n")[-1].split("\nPOD ")[0] if result.audit else "")
     print(
-        f"e2e-scale: {args.servers} servers + {args.workers} workers (lifecycle=jobset, audit on): "
+        f"e2e-scale: {args.servers} servers + {args.workers} workers (lifecycle=jobset, audit {'on' if args.audit else 'off'}): "
         f"{'OK' if not problems else 'FAILED'}\n"
         f"  wall time       {wall:.1f} s (run-local's own figure: {result.seconds:.1f} s)\n"
         f"  peak memory     {memory.peak / 2**30:.2f} GiB PSS of all containers ({len(result.pods)} pods)\n"

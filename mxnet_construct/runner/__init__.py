@@ -30,9 +30,10 @@ import argparse
 import sys
 from typing import IO, Any
 
+from .faults import Kill, resolve_kills
 from .model import ContainerPlan, Mount, Plan, PodPlan, RunLocalError, Security, ServiceName, Volume
 from .plan import expand_refs, load_manifests, plan
-from .report import ContainerResult, PodResult, RunResult
+from .report import ContainerResult, PodResult, RunEvent, RunResult
 from .run import (
     DEFAULT_TIMEOUT,
     ISOLATIONS,
@@ -139,10 +140,12 @@ __all__ = [
     "ContainerPlan",
     "ContainerResult",
     "Isolation",
+    "Kill",
     "Mount",
     "Plan",
     "PodPlan",
     "PodResult",
+    "RunEvent",
     "RunLocalError",
     "RunResult",
     "Security",
@@ -155,5 +158,6 @@ __all__ = [
     "namespaces_available",
     "plan",
     "register",
+    "resolve_kills",
     "run_local",
 ]

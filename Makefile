@@ -129,5 +129,12 @@ imports: setup
 k8s-types: setup
 	$(VENV)/bin/python scripts/gen_k8s_types.py
 
+# 8 servers + 32 workers synthesized with lifecycle="jobset", trained through run-local's
+# sandbox with the NetworkPolicy audit on; prints wall time and peak memory (the figures in
+# docs/local-run.md come from it). Needs root, runc and the MXNet venv; not part of `make test`.
+.PHONY: e2e-scale
+e2e-scale: setup mxnet-venv runc
+	$(VENV)/bin/python scripts/e2e_scale.py
+
 clean:
 	rm -rf $(VENV) $(MXNET_VENV) $(CHECKOV_VENV) node_modules build

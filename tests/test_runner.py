@@ -212,7 +212,7 @@ def test_worker_count_disagreeing_with_replicas_is_warned_about() -> None:
         "replicas"
     ] = 1
     notes = plan(docs).notes
-    assert any("DMLC_NUM_WORKER=2 but 1 have DMLC_ROLE=worker" in n for n in notes)
+    assert any("WARNING: train-mxnet-worker: DMLC_NUM_WORKER=2 but the file runs 1 worker pods" in n for n in notes)
     assert not any("WARNING" in n for n in plan(example_docs(servers=1, workers=2)).notes)
 
 
@@ -299,7 +299,7 @@ def test_git_clone_init_container_needs_an_explicit_skip() -> None:
 
 
 def test_bad_input_is_refused_before_anything_runs(tmp_path: Path) -> None:
-    with pytest.raises(RunLocalError, match="cannot read it"):
+    with pytest.raises(RunLocalError, match=r"manifest: cannot read '.*missing\.yaml'"):
         run_local([tmp_path / "missing.yaml"])
     (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
     with pytest.raises(RunLocalError, match="no pods to run: the manifests hold ConfigMap"):
@@ -562,4 +562,4 @@ def test_worker_count_disagreeing_with_replicas_is_reported_as_a_hang(tmp_path: 
     hung = {p.name for p in result.pods if p.status == "Hung"}
     assert "train-mxnet-worker-0" in hung and any(name.startswith("train-mxnet-scheduler-") for name in hung)
     assert "timed out after 20s with pods still running" in result.reason
-    assert "WARNING: containers expect DMLC_NUM_WORKER=2 but 1 have DMLC_ROLE=worker" in out.getvalue()
+    assert "DMLC_NUM_WORKER=2 but the file runs 1 worker pods; the job would hang" in out.getvalue()

@@ -5,14 +5,19 @@ variable, a scheduler that cannot bind). This package runs exactly what was synt
 so the wiring is proven before anything is pushed, and, in the sandbox, proven under the
 securityContext the manifests ask for:
 
-* :mod:`.workloads` expands workloads into pods as their controllers would;
+* :mod:`mxnet_construct.manifests` (shared with the diagram and the gang maths) expands
+  workloads into pods as their controllers would;
 * :mod:`.plan` resolves every container's argv, env, volumes and security, validating
   each name and path as the API server would (:mod:`.validate`, :mod:`.security`);
 * :mod:`.workspace` lays out the run directory, and nothing is written outside it;
 * :mod:`.sandbox` runs each container under runc with an OCI config built from its pod
   spec (``--isolation namespaces``, needs root and runc), :mod:`.plain` as a plain process
   with rewritten paths (``--isolation none``); ``auto`` picks the sandbox when it can;
-* :mod:`.supervisor` starts pods in order, watches them and decides the verdict;
+* :mod:`.supervisor` starts pods in order, watches them, carries out the restart
+  decisions of :mod:`mxnet_construct.policies.restart`, injects ``--kill`` faults
+  (:mod:`.faults`) and decides the verdict;
+* :mod:`.audit` records every connection and DNS query of the pods and checks each against
+  the NetworkPolicies (:mod:`mxnet_construct.policies.network`);
   :mod:`.report` holds the results and the summary table.
 
 ps-lite never times out, so every wait is bounded: a run still going at ``timeout`` is
@@ -25,9 +30,10 @@ import argparse
 import sys
 from typing import IO, Any
 
+from .faults import Kill, resolve_kills
 from .model import ContainerPlan, Mount, Plan, PodPlan, RunLocalError, Security, ServiceName, Volume
-from .plan import expand_refs, plan
-from .report import ContainerResult, PodResult, RunResult
+from .plan import expand_refs, load_manifests, plan
+from .report import ContainerResult, PodResult, RunEvent, RunResult
 from .run import (
     DEFAULT_TIMEOUT,
     ISOLATIONS,
@@ -37,7 +43,7 @@ from .run import (
     namespaces_available,
     run_local,
 )
-from .workloads import load_manifests
+from .supervisor import DEFAULT_STALL
 
 
 def register(subparsers: Any) -> None:
@@ -84,6 +90,25 @@ def register(subparsers: Any) -> None:
         help="namespaces (the runc sandbox: root and runc), none (plain processes, rewritten paths) or auto (default: the sandbox when available)",
     )
     parser.add_argument("--keep-dir", action="store_true", help="keep the run's temporary directory for inspection")
+    parser.add_argument(
+        "--kill",
+        action="append",
+        default=[],
+        metavar="ROLE:INDEX@SECONDS",
+        help="SIGKILL the pod of that role and index (worker:1 = the worker with index 1) that many seconds after the start, once (repeatable); restart policies decide what follows",
+    )
+    parser.add_argument(
+        "--stall",
+        type=float,
+        default=DEFAULT_STALL,
+        help="after a pod restarted, seconds without output from any pod before the run is reported as stalled (default %(default)g)",
+    )
+    parser.add_argument(
+        "--no-audit",
+        dest="audit",
+        action="store_false",
+        help="do not record connections nor check them against the manifests' NetworkPolicies (the audit is on by default)",
+    )
     parser.set_defaults(func=_main)
 
 
@@ -98,6 +123,9 @@ def _main(args: argparse.Namespace, stream: IO[str] | None = None) -> int:
             isolation=args.isolation,
             out=stream or sys.stdout,
             keep_dir=args.keep_dir,
+            kill=args.kill,
+            stall=args.stall,
+            audit=args.audit,
         )
     except Terminated:
         # Everything was cleaned up on the way here; 128 + SIGTERM, as a shell reports it.
@@ -112,10 +140,12 @@ __all__ = [
     "ContainerPlan",
     "ContainerResult",
     "Isolation",
+    "Kill",
     "Mount",
     "Plan",
     "PodPlan",
     "PodResult",
+    "RunEvent",
     "RunLocalError",
     "RunResult",
     "Security",
@@ -128,5 +158,6 @@ __all__ = [
     "namespaces_available",
     "plan",
     "register",
+    "resolve_kills",
     "run_local",
 ]

@@ -35,10 +35,12 @@ def run_host(argv: list[str], timeout: float = 30) -> subprocess.CompletedProces
 
 @dataclasses.dataclass
 class Handle:
-    """A started container: the process the runner waits on and, in the sandbox, its runc id."""
+    """A started container: the process the runner waits on, in the sandbox its runc id, and
+    the pod attempt it belongs to."""
 
     proc: subprocess.Popen[bytes]
     ident: str = ""
+    attempt: int = 0
 
 
 def kill_group(proc: subprocess.Popen[Any]) -> None:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from ..manifests import Manifests
 
 
 class RunLocalError(ValueError):
@@ -170,6 +173,13 @@ class Plan:
     pods: tuple[PodPlan, ...]
     services: tuple[ServiceName, ...]
     notes: tuple[str, ...]
+    manifests: Manifests | None = dataclasses.field(default=None, compare=False, repr=False)
+
+    def pod(self, name: str) -> PodPlan:
+        for p in self.pods:
+            if p.name == name:
+                return p
+        raise KeyError(name)
 
     def hosts_file(self) -> str:
         """The ``/etc/hosts`` every pod sees: loopback, each pod, then each Service."""

@@ -1,6 +1,8 @@
 """Pods -> a :class:`Plan`: every container's argv, env, mounts and security resolved.
 
-Env (``fieldRef``, ``secretKeyRef``, ``configMapKeyRef``, ``envFrom``, ``$(VAR)``),
+The pods themselves come from the shared manifest model (:mod:`mxnet_construct.manifests`),
+the same expansion the diagram and the gang maths read, so the three cannot disagree about
+what a file runs. Env (``fieldRef``, ``secretKeyRef``, ``configMapKeyRef``, ``envFrom``, ``$(VAR)``),
 volumes and securityContexts are resolved from the manifests alone, and every name and
 path is validated (:mod:`.validate`) before the runner creates anything from it.
 """
@@ -8,14 +10,131 @@ path is validated (:mod:`.validate`) before the runner creates anything from it.
 from __future__ import annotations
 
 import base64
+import dataclasses
+import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from ..manifests import ManifestError, Manifests, Pod, Workload, load_files, name_suffix
 from .model import ContainerPlan, Mount, Plan, PodPlan, RunLocalError, ServiceName, Volume
 from .security import container_security, quantity
 from .validate import absolute_path, config_key, dns_label, dns_subdomain, env_name, hostname, relative_path
-from .workloads import PodSeed, loopback, object_meta, suffix, workload_pods
+
+_FINISHING_KINDS = ("Job", "JobSet")
+
+
+def loopback(index: int) -> str:
+    """The address of the ``index``-th pod of a run.
+
+    Every pod gets its own 127.x address (all of 127/8 is local on Linux), so a Service
+    resolves to the pod it selects, as on a cluster.
+    """
+    return f"127.0.{1 + index // 250}.{1 + index % 250}"
+
+
+def object_meta(doc: Mapping[str, Any]) -> tuple[str, str]:
+    """The object's name and namespace, each checked as the API server would."""
+    m = doc.get("metadata") or {}
+    name = m.get("name")
+    if not isinstance(name, str) or not name:
+        raise RunLocalError(f"{doc.get('kind')}: metadata.name is missing")
+    dns_subdomain(name, f"{doc.get('kind')} metadata.name")
+    namespace = m.get("namespace") or "default"
+    dns_label(namespace, f"{doc.get('kind')}/{name} metadata.namespace")
+    return name, str(namespace)
+
+
+@dataclasses.dataclass(frozen=True)
+class PodSeed:
+    """A pod of the manifest model plus what the runner schedules by: whether it runs to
+    completion, its Job (``group``) and how many pods of it run at once, its JobSet start
+    order and its Job's ``activeDeadlineSeconds``."""
+
+    pod: Pod
+    finishing: bool
+    group: str
+    group_slots: int
+    after: tuple[str, ...] = ()
+    deadline_seconds: float | None = None
+
+    @property
+    def name(self) -> str:
+        return self.pod.name
+
+    @property
+    def namespace(self) -> str:
+        return self.pod.namespace
+
+    @property
+    def spec(self) -> Mapping[str, Any]:
+        return self.pod.spec
+
+    @property
+    def labels(self) -> Mapping[str, str]:
+        return self.pod.labels
+
+    @property
+    def annotations(self) -> Mapping[str, str]:
+        return self.pod.annotations
+
+
+def _job_slots(job_spec: Mapping[str, Any]) -> int:
+    parallelism = job_spec.get("parallelism")
+    completions = job_spec.get("completions")
+    slots = parallelism if isinstance(parallelism, int) else 1
+    return min(slots, completions) if isinstance(completions, int) else slots
+
+
+def _deadline(job_spec: Mapping[str, Any]) -> float | None:
+    value = job_spec.get("activeDeadlineSeconds")
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def seeds(model: Manifests) -> list[PodSeed]:
+    """Every pod of ``model`` in workload order, with what the supervisor schedules by."""
+    out: list[PodSeed] = []
+    started: dict[str, list[str]] = {}  # JobSet name -> pods of the replicated jobs so far
+    for w in model.workloads:
+        out += _workload_seeds(w, started)
+    return out
+
+
+def _workload_seeds(w: Workload, started: dict[str, list[str]]) -> list[PodSeed]:
+    if w.kind == "Pod":
+        (pod,) = w.pods
+        return [PodSeed(pod, pod.restart_policy != "Always", w.id, 1)]
+    if w.kind not in _FINISHING_KINDS:
+        return [PodSeed(p, False, f"{w.id}#{i}", 1) for i, p in enumerate(w.pods)]
+    job_spec = w.job_spec or {}
+    in_order = False
+    previous: list[str] = []
+    if w.kind == "JobSet":
+        policy = ((w.doc.get("spec") or {}).get("startupPolicy") or {}).get("startupPolicyOrder")
+        in_order = policy == "InOrder"
+        previous = started.setdefault(w.name, [])
+    after = tuple(previous) if in_order else ()
+    out = [PodSeed(p, True, f"{w.id}/{p.job}", _job_slots(job_spec), after, _deadline(job_spec)) for p in w.pods]
+    previous += [p.name for p in w.pods]
+    return out
+
+
+def load_manifests(paths: Iterable[str | os.PathLike[str]]) -> list[dict[str, Any]]:
+    """Every Kubernetes object of ``paths``, read by the manifest model's safe loader."""
+    try:
+        return load_files([Path(p) for p in paths])
+    except ManifestError as err:
+        raise RunLocalError(f"manifest: {err}") from None
+
+
+def model_of(docs: Sequence[Mapping[str, Any]]) -> Manifests:
+    """The manifest model of ``docs``; its errors become :class:`RunLocalError`."""
+    try:
+        return Manifests.of(docs)
+    except ManifestError as err:
+        raise RunLocalError(str(err)) from None
+
 
 _ENV_REF = re.compile(r"\$\$|\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)")
 
@@ -80,7 +199,7 @@ def _field_ref(seed: PodSeed, ip: str, path: str, where: str) -> str:
     simple = {
         "metadata.name": seed.name,
         "metadata.namespace": seed.namespace,
-        "metadata.uid": suffix(f"pod-uid/{seed.name}", 8) + "-local",
+        "metadata.uid": name_suffix(f"pod-uid/{seed.name}", 8) + "-local",
         "spec.nodeName": "localhost",
         "spec.serviceAccountName": str(seed.spec.get("serviceAccountName") or "default"),
         "status.podIP": ip,
@@ -118,7 +237,7 @@ def _container_env(
             )
             for k, v in (data or {}).items():
                 env[prefix + k] = v.decode(errors="replace")
-    env.update(seed.extra_env)
+    env.update(seed.pod.extra_env)
     for var in container.get("env") or []:
         name = var.get("name")
         if not isinstance(name, str) or not name:
@@ -206,7 +325,7 @@ def _volumes(seed: PodSeed, ctx: _EnvContext) -> dict[str, Volume]:
             raise RunLocalError(
                 f"{where}: volume type {kinds} is not supported by the local runner (configMap, secret, emptyDir, persistentVolumeClaim and hostPath are)"
             )
-    for template, claim in seed.claim_templates.items():
+    for template, claim in seed.pod.claims.items():
         dns_label(template, f"pod {seed.name} volumeClaimTemplates[].metadata.name")
         out.setdefault(template, Volume(template, "claim", claim=dns_subdomain(claim, f"pod {seed.name} claim")))
     return out
@@ -247,24 +366,9 @@ def _container(
     return ContainerPlan(cname, argv, env, working_dir, tuple(mounts), init, security)
 
 
-def _dmlc_warnings(pods: Sequence[PodPlan]) -> list[str]:
+def _ps_lite_warnings(model: Manifests) -> list[str]:
     """Counts every ps-lite node expects that disagree with the pods there are."""
-    nodes = [c.env for p in pods for c in p.containers if "DMLC_ROLE" in c.env]
-    have = {role: sum(1 for env in nodes if env["DMLC_ROLE"] == role) for role in ("scheduler", "server", "worker")}
-    out: list[str] = []
-    for var, role in (("DMLC_NUM_WORKER", "worker"), ("DMLC_NUM_SERVER", "server")):
-        for expected in sorted({env[var] for env in nodes if var in env}):
-            if expected != str(have[role]):
-                out.append(
-                    f"WARNING: containers expect {var}={expected} but {have[role]} have DMLC_ROLE={role}: ps-lite will wait forever for the missing ones"
-                )
-    if nodes and have["scheduler"] != 1:
-        out.append(f"WARNING: {have['scheduler']} containers have DMLC_ROLE=scheduler; a ps-lite job needs exactly one")
-    return out
-
-
-def _selects(selector: Mapping[str, str], pod: PodPlan) -> bool:
-    return bool(selector) and all(pod.labels.get(k) == v for k, v in selector.items())
+    return [f"WARNING: {p.message} (ps-lite will wait forever for the missing ones)" for p in model.ps_lite_problems()]
 
 
 def _service_names(name: str, namespace: str) -> tuple[str, ...]:
@@ -282,10 +386,12 @@ def plan(docs: Sequence[Mapping[str, Any]], *, skip_init: Sequence[str] = ()) ->
         RunLocalError: something in the manifests cannot be run locally; the message
             names the pod, container and field.
     """
-    seeds: list[PodSeed] = []
+    model = model_of(docs)
     for doc in docs:
-        seeds += workload_pods(doc)
-    if not seeds:
+        if doc.get("kind") in ("ConfigMap", "Secret", "Service", *_POD_KINDS):
+            object_meta(doc)
+    pod_seeds = seeds(model)
+    if not pod_seeds:
         kinds = sorted({str(d.get("kind")) for d in docs})
         raise RunLocalError(
             f"no pods to run: the manifests hold {', '.join(kinds) or 'nothing'} but no Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job or JobSet"
@@ -295,81 +401,80 @@ def plan(docs: Sequence[Mapping[str, Any]], *, skip_init: Sequence[str] = ()) ->
     skip = set(skip_init)
     skipped: set[str] = set()
     pods: list[PodPlan] = []
-    for i, seed in enumerate(seeds):
-        dns_subdomain(seed.name, f"{seed.workload}: pod name")
-        dns_label(hostname(seed.hostname), f"pod {seed.name} hostname")
-        if seed.subdomain:
-            dns_label(seed.subdomain, f"pod {seed.name} subdomain")
-        ip = loopback(i)
-        volumes = _volumes(seed, ctx)
-        inits = []
-        for spec in seed.spec.get("initContainers") or []:
-            if spec.get("name") in skip:
-                skipped.add(str(spec.get("name")))
-                continue
-            if spec.get("restartPolicy") == "Always":
-                raise RunLocalError(
-                    f"pod {seed.name} init container {spec.get('name')!r}: native sidecars (restartPolicy: Always) are not supported by the local runner"
-                )
-            inits.append(_container(seed, ip, spec, ctx, volumes, init=True))
-        mains = tuple(
-            _container(seed, ip, spec, ctx, volumes, init=False) for spec in seed.spec.get("containers") or []
-        )
-        if not mains:
-            raise RunLocalError(f"pod {seed.name}: spec.containers is empty")
-        pods.append(
-            PodPlan(
-                name=seed.name,
-                namespace=seed.namespace,
-                workload=seed.workload,
-                hostname=seed.hostname,
-                subdomain=seed.subdomain,
-                ip=ip,
-                labels=seed.labels,
-                annotations=seed.annotations,
-                init_containers=tuple(inits),
-                containers=mains,
-                volumes=volumes,
-                finishing=seed.finishing,
-                restart_policy=str(seed.spec.get("restartPolicy") or ("Never" if seed.finishing else "Always")),
-                group=seed.group,
-                group_slots=seed.group_slots,
-                after=seed.after,
-                deadline_seconds=seed.deadline_seconds,
-            )
-        )
+    for i, seed in enumerate(pod_seeds):
+        pods.append(_pod_plan(seed, loopback(i), ctx, skip, skipped))
     for name in sorted(skip - skipped):
         raise RunLocalError(f"--skip-init {name!r}: no pod has an init container of that name")
     if skipped:
         notes.append(
             f"init containers skipped as asked: {', '.join(sorted(skipped))} (their volumes stay as the pod declares them, e.g. an empty emptyDir)"
         )
+    by_name = {p.name: p for p in pods}
     services: list[ServiceName] = []
-    for doc in docs:
-        if doc.get("kind") != "Service":
-            continue
-        name, namespace = object_meta(doc)
-        spec = doc.get("spec") or {}
-        selector = spec.get("selector") or {}
-        targets = [p for p in pods if p.namespace == namespace and _selects(selector, p)]
-        if not selector:
-            notes.append(f"Service {name} has no selector, so its name does not resolve locally")
+    for svc in model.services:
+        targets = [by_name[p.name] for p in model.pods if svc.selects(p)]
+        if not svc.selector:
+            notes.append(f"Service {svc.name} has no selector, so its name does not resolve locally")
             continue
         if not targets:
             notes.append(
-                f"Service {name} selects no pod of these manifests (selector {selector}): its name does not resolve, as on a cluster with no endpoints"
+                f"Service {svc.name} selects no pod of these manifests (selector {dict(svc.selector)}): its name does not resolve, as on a cluster with no endpoints"
             )
             continue
-        for port in spec.get("ports") or []:
-            target = port.get("targetPort", port.get("port"))
-            if target != port.get("port"):
+        for port in svc.ports:
+            if port.target != port.port:
                 notes.append(
-                    f"Service {name} maps port {port.get('port')} to targetPort {target}; locally the name resolves to the pod itself, so clients must dial {target}"
+                    f"Service {svc.name} maps port {port.port} to targetPort {port.target}; locally the name resolves to the pod itself, so clients must dial {port.target}"
                 )
-        services += [ServiceName(_service_names(name, namespace), p.ip) for p in targets]
-    notes += _dmlc_warnings(pods)
+        services += [ServiceName(tuple(svc.dns_names()), p.ip) for p in targets]
+    notes += _ps_lite_warnings(model)
     for pod in pods:
         # The headless Service a JobSet creates for its pods is not in the manifests.
         if pod.workload.startswith("JobSet/") and pod.subdomain:
             services.append(ServiceName(_service_names(pod.subdomain, pod.namespace), pod.ip))
-    return Plan(tuple(pods), tuple(services), tuple(notes))
+    return Plan(tuple(pods), tuple(services), tuple(notes), model)
+
+
+_POD_KINDS = ("Pod", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "JobSet")
+
+
+def _pod_plan(seed: PodSeed, ip: str, ctx: _EnvContext, skip: set[str], skipped: set[str]) -> PodPlan:
+    pod = seed.pod
+    dns_subdomain(pod.name, f"{pod.workload}: pod name")
+    dns_label(pod.namespace, f"{pod.workload} metadata.namespace")
+    dns_label(hostname(pod.hostname), f"pod {pod.name} hostname")
+    if pod.subdomain:
+        dns_label(pod.subdomain, f"pod {pod.name} subdomain")
+    volumes = _volumes(seed, ctx)
+    inits = []
+    for spec in seed.spec.get("initContainers") or []:
+        if spec.get("name") in skip:
+            skipped.add(str(spec.get("name")))
+            continue
+        if spec.get("restartPolicy") == "Always":
+            raise RunLocalError(
+                f"pod {pod.name} init container {spec.get('name')!r}: native sidecars (restartPolicy: Always) are not supported by the local runner"
+            )
+        inits.append(_container(seed, ip, spec, ctx, volumes, init=True))
+    mains = tuple(_container(seed, ip, spec, ctx, volumes, init=False) for spec in seed.spec.get("containers") or [])
+    if not mains:
+        raise RunLocalError(f"pod {pod.name}: spec.containers is empty")
+    return PodPlan(
+        name=pod.name,
+        namespace=pod.namespace,
+        workload=pod.workload,
+        hostname=pod.hostname,
+        subdomain=pod.subdomain,
+        ip=ip,
+        labels=pod.labels,
+        annotations=pod.annotations,
+        init_containers=tuple(inits),
+        containers=mains,
+        volumes=volumes,
+        finishing=seed.finishing,
+        restart_policy=str(seed.spec.get("restartPolicy") or ("Never" if seed.finishing else "Always")),
+        group=seed.group,
+        group_slots=seed.group_slots,
+        after=seed.after,
+        deadline_seconds=seed.deadline_seconds,
+    )

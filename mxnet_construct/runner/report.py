@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from typing import IO, Literal, TypeAlias
 
 PodStatus: TypeAlias = Literal["Succeeded", "Failed", "Running", "Hung", "Stopped", "Pending"]
@@ -21,6 +22,20 @@ class ContainerResult:
     started: bool = False
 
 
+@dataclasses.dataclass(frozen=True)
+class RunEvent:
+    """Something the run did or saw at ``t`` seconds: a kill, an exit, a restart, a Job or
+    JobSet decision, a stop, a connection the NetworkPolicy audit refused."""
+
+    t: float
+    kind: str
+    text: str
+    pod: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.t:6.1f}s  {self.kind:<7} {self.text}"
+
+
 @dataclasses.dataclass
 class PodResult:
     """The outcome of one pod.
@@ -28,7 +43,10 @@ class PodResult:
     ``status`` is ``Succeeded`` (every container exited 0), ``Failed`` (one exited
     non-zero or could not start), ``Hung`` (still running at the timeout, killed),
     ``Running`` (a long-running pod still up at the end while ``allow_running`` is set),
-    ``Stopped`` (killed because another pod failed) or ``Pending`` (never started).
+    ``Stopped`` (killed because another pod failed, or stopped by its Job or JobSet) or
+    ``Pending`` (never started). ``attempts`` counts the pods created for it (a recreated
+    pod is a new attempt, with fresh emptyDirs), ``restarts`` the container restarts in
+    place, ``kills`` the ``--kill`` specs that hit it.
     """
 
     name: str
@@ -40,6 +58,9 @@ class PodResult:
     seconds: float = 0.0
     containers: dict[str, ContainerResult] = dataclasses.field(default_factory=dict)
     reason: str = ""
+    attempts: int = 1
+    restarts: int = 0
+    kills: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def log(self) -> str:
@@ -58,6 +79,8 @@ class RunResult:
     notes: list[str]
     isolation: IsolationUsed
     seconds: float
+    events: list[RunEvent] = dataclasses.field(default_factory=list)
+    audit: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -74,7 +97,7 @@ class RunResult:
 
     def summary(self) -> str:
         """The summary table printed at the end of a run."""
-        rows = [("POD", "WORKLOAD", "IP", "STATUS", "EXIT", "TIME", "DETAIL")]
+        rows = [("POD", "WORKLOAD", "IP", "STATUS", "EXIT", "TIME", "RESTARTS", "DETAIL")]
         for p in self.pods:
             rows.append(
                 (
@@ -84,17 +107,29 @@ class RunResult:
                     p.status,
                     "" if p.exit_code is None else str(p.exit_code),
                     f"{p.seconds:.1f}s",
+                    _restarts(p),
                     p.reason,
                 )
             )
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-        lines = [
+        lines = []
+        if self.events:
+            lines += ["EVENTS", *(f"  {e}" for e in self.events)]
+        if self.audit:
+            lines += ["NETWORKPOLICY AUDIT", *(f"  {a}" for a in self.audit)]
+        lines += [
             "  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths, strict=True)) + ("  " + r[-1] if r[-1] else "")
             for r in rows
         ]
         verdict = "OK" if self.ok else "FAILED"
         lines.append(f"{verdict}: {self.reason} ({self.seconds:.1f}s, isolation: {self.isolation})")
         return "\n".join(line.rstrip() for line in lines)
+
+
+def _restarts(p: PodResult) -> str:
+    """``2 (attempt 2)``: restarts in place plus recreations, and the last attempt's number."""
+    total = p.restarts + p.attempts - 1
+    return f"{total} (attempt {p.attempts - 1})" if p.attempts > 1 else str(total)
 
 
 class Output:
@@ -104,8 +139,10 @@ class Output:
         self.stream = stream
         self.width = width
         self.lock = threading.Lock()
+        self.last = time.monotonic()  # when a pod last printed a line (the hang detector reads it)
 
     def line(self, prefix: str, text: str) -> None:
+        self.last = time.monotonic()
         if self.stream is None:
             return
         with self.lock:

@@ -20,14 +20,16 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any, Literal, TypeAlias
 
+from ..policies.restart import RestartMachine
+from .audit import Audit
+from .faults import resolve_kills
 from .host import BASE_PATH
 from .model import Plan, RunLocalError
 from .plain import Plain
-from .plan import plan
+from .plan import load_manifests, plan
 from .report import Output, RunResult
 from .sandbox import Sandbox, interpreter_dirs, sandbox_available
-from .supervisor import Launcher, Supervisor
-from .workloads import load_manifests
+from .supervisor import BACKOFF_SCALE, DEFAULT_STALL, STOP_GRACE, Launcher, Supervisor
 from .workspace import Workspace
 
 Isolation: TypeAlias = Literal["auto", "namespaces", "none"]
@@ -116,6 +118,8 @@ def _refuse_git_clone(the_plan: Plan) -> None:
 
 def _differences(the_plan: Plan, python: str, isolation: str) -> list[str]:
     notes = [
+        f"restart policies are applied with back-offs cut to {BACKOFF_SCALE:g}x (the kubelet's 10s becomes {10 * BACKOFF_SCALE:g}s); "
+        f"a pod stopped by its finished Job/JobSet gets {STOP_GRACE:g}s to end; a restartPolicy Always container that exits 0 is not restarted",
         f"images are ignored: `python3` and `python` run {python}; other commands are the host's",
         "DMLC_INTERFACE=lo on ps-lite containers (those with DMLC_ROLE): there is no eth0 here",
         f"pod IPs are loopback addresses ({the_plan.pods[0].ip} ...); Service and pod names resolve to them",
@@ -125,13 +129,13 @@ def _differences(the_plan: Plan, python: str, isolation: str) -> list[str]:
         notes += [
             "each container runs under runc as its securityContext says (user, groups, capabilities, "
             "no_new_privs, read-only root, seccomp RuntimeDefault, memory/CPU limits), on read-only binds of the host's /usr and /etc",
-            "probes and restart policies are not applied: each container runs once",
-            "all pods share one network namespace holding only lo (no NetworkPolicy is enforced)",
+            "probes are not applied",
+            "all pods share one network namespace holding only lo (NetworkPolicies are audited, not enforced)",
         ]
     else:
         user = "root" if os.geteuid() == 0 else "the current user"
         notes += [
-            f"no sandbox: probes, resources, securityContext (users, capabilities) and restart policies are not applied: processes run as {user}, each container once",
+            f"no sandbox: probes, resources and securityContext (users, capabilities) are not applied: processes run as {user}",
             "no namespaces: pods share the host network (ports may collide with other programs) and /etc/hosts is the host's",
         ]
     claims = sorted({v.claim for p in the_plan.pods for v in p.volumes.values() if v.kind == "claim"})
@@ -154,6 +158,9 @@ def run_local(
     isolation: Isolation = "auto",
     out: IO[str] | None = None,
     keep_dir: bool = False,
+    kill: Sequence[str] = (),
+    stall: float = DEFAULT_STALL,
+    audit: bool = True,
 ) -> RunResult:
     """Run every pod of the manifests in ``paths`` (or ``documents``) locally.
 
@@ -174,6 +181,13 @@ def run_local(
         out: Where pod output (prefixed with the pod name), notes and the summary go;
             None prints nothing (the result still holds every line).
         keep_dir: Keep the run's temporary directory (volumes, OCI bundles, hosts file).
+        kill: ``ROLE:INDEX@SECONDS`` faults (:mod:`.faults`): SIGKILL that pod once, that many
+            seconds after the start. The restart policies decide what follows.
+        stall: Once a pod was restarted, this many seconds without output from any pod
+            end the run as stalled (the hang detector), naming the restarted pods.
+        audit: Record every TCP connection and DNS query of the pods and check each against
+            the manifests' NetworkPolicies (:mod:`.audit`); a refused one fails the run.
+            Needs the sandbox; with ``isolation="none"`` it is skipped with a note.
 
     Returns:
         A :class:`RunResult`; ``ok`` is true only if every pod that has to finish exited 0.
@@ -186,8 +200,16 @@ def run_local(
         raise RunLocalError(f"timeout: {timeout!r} is not valid; give a number of seconds > 0")
     if isolation not in ISOLATIONS:
         raise RunLocalError(f"isolation: {isolation!r} is not valid; use one of {', '.join(ISOLATIONS)}")
+    if isinstance(stall, bool) or not isinstance(stall, int | float) or stall <= 0:
+        raise RunLocalError(f"stall: {stall!r} is not valid; give a number of seconds > 0")
     docs = load_manifests(paths) + [dict(d) for d in documents or ()]
     the_plan = plan(docs, skip_init=skip_init)
+    assert the_plan.manifests is not None
+    try:
+        machine = RestartMachine(the_plan.manifests)
+    except ValueError as err:
+        raise RunLocalError(f"restart policy: {err}") from None
+    kills = resolve_kills(kill, the_plan.manifests)
     interpreter = _interpreter(python)
     notes = list(the_plan.notes)
     chosen = _choose(isolation, notes)
@@ -216,9 +238,33 @@ def run_local(
             if keep_dir:
                 output.note(f"run directory (kept): {ws.root}")
             launcher.start()
-            result = Supervisor(
-                the_plan, ws, launcher, output, timeout=float(timeout), allow_running=allow_running
-            ).run()
+            for k in kills:
+                output.note(f"will kill pod {k.pod} ({k.role} {k.index}) at {k.at:g}s (--kill {k.spec})")
+            watcher = None
+            if audit and isinstance(launcher, Sandbox):
+                watcher = Audit(the_plan, launcher, output)
+                watcher.start()
+            elif audit:
+                notes.append("NetworkPolicy audit skipped: it needs the sandbox (--isolation namespaces)")
+                output.note(f"note: {notes[-1]}")
+            try:
+                result = Supervisor(
+                    the_plan,
+                    ws,
+                    launcher,
+                    output,
+                    timeout=float(timeout),
+                    allow_running=allow_running,
+                    kills=kills,
+                    stall=float(stall),
+                    watcher=watcher,
+                    machine=machine,
+                ).run()
+            finally:
+                if watcher is not None:
+                    watcher.stop()
+            if watcher is not None:
+                result.audit = watcher.summary()
             if isinstance(launcher, Plain) and launcher.rewrites:
                 rewritten = f"{launcher.rewrites} values rewritten (mount paths into {ws.root}/pods/*/fs, Service names and pod FQDNs into loopback addresses)"
                 notes.append(rewritten)

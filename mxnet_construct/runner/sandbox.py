@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +160,9 @@ class Sandbox:
         self.netns_holder: subprocess.Popen[str] | None = None
         self.netns_pid = 0
         self.started: list[str] = []
+        # The NetworkPolicy audit gives each pod its own /etc/hosts (its names only) and
+        # answers the rest by DNS; without it every pod sees the run's whole hosts file.
+        self.hosts_for: Callable[[PodPlan], Path] | None = None
 
     # -- network -------------------------------------------------------------------------
 
@@ -215,7 +219,8 @@ class Sandbox:
         for host_dir in _HOST_DIRS:
             if os.path.isdir(host_dir) and not os.path.islink(host_dir):
                 mounts.append(_bind(host_dir, host_dir, read_only=True))
-        for name, source in (("hosts", self.ws.hosts), ("resolv.conf", self.ws.resolv)):
+        hosts = self.hosts_for(pod) if self.hosts_for is not None else self.ws.hosts
+        for name, source in (("hosts", hosts), ("resolv.conf", self.ws.resolv)):
             mounts.append(_bind(source, f"/etc/{name}", read_only=True))
         hostname_file = self.ws.path("pods", pod.name, "hostname")
         hostname_file.write_text(hostname(pod.hostname) + "\n")

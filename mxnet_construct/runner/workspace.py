@@ -129,6 +129,24 @@ class Workspace:
                 path.write_bytes(data)
                 self._own(path, group, (mode if isinstance(mode, int) else 0o644) & 0o777)
 
+    def reset(self, pod: PodPlan) -> None:
+        """Forget everything a pod wrote, before it is created again (a new attempt).
+
+        A recreated pod is a new pod to Kubernetes: its emptyDirs, HOME and container roots
+        start empty. Claims survive (they belong to the PVC, not the pod), and ConfigMap
+        and Secret volumes are written again by :meth:`materialise`.
+        """
+        targets = [self.home(pod)]
+        targets += [self.volume_dir(pod, v) for v in pod.volumes.values() if v.kind != "claim"]
+        targets += [self.bundle(pod, c.name, c.init) for c in (*pod.init_containers, *pod.containers)]
+        for target in targets:
+            # Built by self.path (checked inside the run directory); a symlink is removed,
+            # never followed, and rmtree does not follow the ones below it.
+            if target.is_symlink():
+                target.unlink()
+            elif target.exists():
+                shutil.rmtree(target)
+
     def cleanup(self) -> None:
         if self.keep:
             return

@@ -1,0 +1,76 @@
+"""``--kill ROLE:INDEX@SECONDS``: fault injection, resolved against the manifest model.
+
+``worker:1@5`` kills the pod with index 1 among the pods whose ``DMLC_ROLE`` (else
+``app.kubernetes.io/component``) is ``worker``, 5 seconds after the run started, once. The
+index is the pod's position in workload and index order (:meth:`Manifests.by_role`), so
+``worker:1`` is ``<release>-worker-1`` of a StatefulSet and the pod with completion index 1
+of an Indexed Job. Killing a pod SIGKILLs every container it is running at that moment; what
+happens next is the pod's restart policy and its owner's business (:mod:`.supervisor`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..manifests import Manifests
+from .model import RunLocalError
+
+_SPEC = re.compile(r"(?P<role>[a-z0-9]([-a-z0-9]*[a-z0-9])?):(?P<index>\d+)@(?P<at>\d+(\.\d+)?)")
+
+
+@dataclass(frozen=True)
+class Kill:
+    """One scheduled kill: ``pod`` (resolved from ``role``/``index``) at ``at`` seconds."""
+
+    role: str
+    index: int
+    at: float
+    pod: str
+
+    @property
+    def spec(self) -> str:
+        return f"{self.role}:{self.index}@{self.at:g}"
+
+
+def parse_kill(text: str) -> tuple[str, int, float]:
+    """``ROLE:INDEX@SECONDS`` as ``(role, index, seconds)``; anything else raises naming it."""
+    m = _SPEC.fullmatch(text.strip()) if isinstance(text, str) else None
+    if m is None:
+        raise RunLocalError(
+            f"--kill {text!r}: expected ROLE:INDEX@SECONDS, e.g. worker:1@5 "
+            "(ROLE a DMLC_ROLE or app.kubernetes.io/component, INDEX from 0, SECONDS after the start)"
+        )
+    at = float(m["at"])
+    if not math.isfinite(at):
+        raise RunLocalError(f"--kill {text!r}: SECONDS must be a finite number")
+    return m["role"], int(m["index"]), at
+
+
+def resolve_kills(specs: Iterable[str], model: Manifests) -> list[Kill]:
+    """Every ``--kill`` resolved to a pod of ``model``, in time order.
+
+    Raises:
+        RunLocalError: a spec is malformed, names a role no pod has, or an index beyond
+            the role's pods; the message lists what there is.
+    """
+    kills: list[Kill] = []
+    for text in specs:
+        role, index, at = parse_kill(text)
+        pods = model.by_role(role)
+        if not pods:
+            roles = sorted({r for p in model.pods if (r := p.role or p.labels.get("app.kubernetes.io/component"))})
+            raise RunLocalError(
+                f"--kill {text!r}: no pod has the role {role!r}; roles here: {', '.join(roles) or 'none'}"
+            )
+        if index >= len(pods):
+            raise RunLocalError(
+                f"--kill {text!r}: index {index} is out of range; there are {len(pods)} {role} pods (indexes 0-{len(pods) - 1})"
+            )
+        kills.append(Kill(role, index, at, pods[index].name))
+    return sorted(kills, key=lambda k: k.at)
+
+
+__all__ = ["Kill", "parse_kill", "resolve_kills"]

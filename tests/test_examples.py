@@ -78,7 +78,8 @@ def dist_of(name: str, clone: Path) -> Path:
 
 
 @functools.cache
-def synthesized(name: str, clone: str) -> dict[str, list[dict[str, Any]]]:
+def in_clone(name: str, clone: str) -> dict[str, list[dict[str, Any]]]:
+    """``python examples/NAME/app.py`` run from the clone's root: what it wrote to its own dist/."""
     proc = run_app(name, Path(clone))
     assert proc.returncode == 0, f"examples/{name}/app.py failed:\n{proc.stderr}"
     assert proc.stderr == "", f"examples/{name}/app.py printed noise:\n{proc.stderr}"
@@ -87,8 +88,26 @@ def synthesized(name: str, clone: str) -> dict[str, list[dict[str, Any]]]:
     return {f.name: [d for d in yaml.safe_load_all(f.read_text()) if d] for f in files}
 
 
+@functools.cache
+def synthesized(name: str, outdir: str) -> dict[str, list[dict[str, Any]]]:
+    """The example's documents by file, synthesized into ``outdir`` (for other test modules)."""
+    env = {**user_env(), "CDK8S_OUTDIR": outdir}
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / name / "app.py")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, f"examples/{name}/app.py failed:\n{proc.stderr}"
+    files = sorted(Path(outdir).glob("*.k8s.yaml"))
+    assert files, f"examples/{name}/app.py wrote no manifests"
+    return {f.name: [d for d in yaml.safe_load_all(f.read_text()) if d] for f in files}
+
+
 def docs_of(name: str, out: Path) -> list[dict[str, Any]]:
-    return [d for docs in synthesized(name, str(out)).values() for d in docs]
+    return [d for docs in in_clone(name, str(out)).values() for d in docs]
 
 
 def test_the_promised_examples_exist() -> None:
@@ -135,7 +154,7 @@ def test_gang_jobset_is_one_jobset_with_a_volcano_pod_group(out: Path) -> None:
 
 
 def test_gitops_multi_puts_each_release_in_its_namespace(out: Path) -> None:
-    files = synthesized("gitops_multi", str(out))
+    files = in_clone("gitops_multi", str(out))
     assert sorted(files) == ["kvstore-smoke.k8s.yaml", "mxnet-sandbox.k8s.yaml", "vision.k8s.yaml"]
     namespaces = {name: {d["metadata"]["namespace"] for d in docs} for name, docs in files.items()}
     assert namespaces == {
@@ -148,7 +167,7 @@ def test_gitops_multi_puts_each_release_in_its_namespace(out: Path) -> None:
 
 
 def test_gitops_multi_committed_dist_is_up_to_date(out: Path) -> None:
-    synthesized("gitops_multi", str(out))
+    in_clone("gitops_multi", str(out))
     fresh = {p.name: p.read_text() for p in dist_of("gitops_multi", out).iterdir()}
     committed = {p.name: p.read_text() for p in (GITOPS / "dist").iterdir()}
     assert committed == fresh, "examples/gitops_multi/dist is stale: run `python examples/gitops_multi/app.py`"
@@ -165,7 +184,7 @@ def kustomize(path: Path) -> list[dict[str, Any]]:
 def test_production_overlay_builds_to_valid_objects(out: Path, tmp_path: Path) -> None:
     # Build over a fresh synthesis laid out like the repository, so the overlay is checked
     # against what app.py writes now; the committed dist/ is checked by the freshness test.
-    synthesized("gitops_multi", str(out))
+    in_clone("gitops_multi", str(out))
     shutil.copytree(dist_of("gitops_multi", out), tmp_path / "dist")
     shutil.copytree(GITOPS / "overlays", tmp_path / "overlays")
     built = kustomize(tmp_path / "overlays" / "production")
@@ -201,7 +220,7 @@ def test_running_every_example_both_ways_leaves_the_clone_clean(out: Path) -> No
     # 1. `python examples/NAME/app.py` from the root, as the README says.
     by_python = {}
     for name in APPS:
-        synthesized(name, str(out))
+        in_clone(name, str(out))
         by_python[name] = {p.name: p.read_bytes() for p in dist_of(name, out).iterdir()}
     # 2. `make examples`: `cdk8s synth` inside each folder, which empties dist/ first.
     proc = subprocess.run(

@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(NODE_MAJOR)
 export CDK8S_CHECK_UPGRADE := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: all setup graphviz runc synth test lint fuzz bench helm imports constraints min-deps k8s-types clean mxnet-venv checkov-venv
+.PHONY: all setup graphviz runc synth examples test lint fuzz bench helm imports constraints min-deps k8s-types clean mxnet-venv checkov-venv
 
 all: synth
 
@@ -64,6 +64,12 @@ $(CHECKOV_VENV)/.stamp:
 OUT ?= dist
 synth: setup
 	$(CDK8S) synth --output $(OUT)
+
+# Each example is a cdk8s project of its own: `cdk8s synth` in its folder writes that folder's
+# dist/ (git-ignored, or committed for gitops_multi), never the root dist/.
+EXAMPLES := $(patsubst %/cdk8s.yaml,%,$(wildcard examples/*/cdk8s.yaml))
+examples: setup
+	@set -e; for dir in $(EXAMPLES); do (cd $$dir && ../../$(CDK8S) synth); done
 
 test: setup mxnet-venv checkov-venv runc
 	$(VENV)/bin/pytest

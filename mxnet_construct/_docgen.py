@@ -1,7 +1,10 @@
-"""Generates the README's options reference and topology picture, so they can't drift.
+"""Generates the options reference and the topology picture in docs/, so they can't drift.
 
-    python -m mxnet_construct._docgen           # rewrite the generated blocks of README.md
-    python -m mxnet_construct._docgen --check   # exit 1 if README.md is stale
+    python -m mxnet_construct._docgen           # rewrite the generated blocks (and docs/topology.svg)
+    python -m mxnet_construct._docgen --check   # exit 1 if a generated block is stale
+
+The options reference lives in ``docs/options.md``, the Mermaid topology in
+``docs/diagram.md``; each between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` markers.
 
 The options reference is rendered from the dataclasses in :mod:`mxnet_construct.options`:
 field names, types and defaults from the fields themselves, meanings from each class's
@@ -26,7 +29,8 @@ from typing import Any
 from . import options as o
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
+OPTIONS_DOC = ROOT / "docs" / "options.md"
+DIAGRAM_DOC = ROOT / "docs" / "diagram.md"
 TOPOLOGY_SOURCE = ROOT / "dist" / "mxnet-example.k8s.yaml"
 TOPOLOGY_SVG = ROOT / "docs" / "topology.svg"
 REGENERATE = "python -m mxnet_construct._docgen"
@@ -57,7 +61,7 @@ CHART_ARGUMENTS: tuple[tuple[str, str, str, str], ...] = (
 
 
 class DocError(Exception):
-    """An option without a description, or a README without the generated-block markers."""
+    """An option without a description, or a page without its generated-block markers."""
 
 
 # --- docstrings ------------------------------------------------------------------------
@@ -238,43 +242,52 @@ def topology_markdown(source: Path = TOPOLOGY_SOURCE) -> str:
     )
 
 
-# --- README blocks ---------------------------------------------------------------------
+# --- generated blocks ------------------------------------------------------------------
 
 
 def replace_block(text: str, name: str, body: str) -> str:
     """``text`` with the part between ``<!-- name:start -->`` and ``<!-- name:end -->`` replaced."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
-        raise DocError(f"README.md needs exactly one {start} ... {end} pair")
+        raise DocError(f"the page needs exactly one {start} ... {end} pair")
     head, rest = text.split(start)
     _, tail = rest.split(end)
     return f"{head}{start}\n{body}{end}{tail}"
 
 
-def blocks() -> dict[str, str]:
-    """Every generated block of the README, by marker name."""
-    return {"options": options_markdown(), "topology": topology_markdown()}
+def blocks() -> dict[Path, dict[str, str]]:
+    """Every generated block, by page and marker name (read at call time, so tests can redirect)."""
+    return {OPTIONS_DOC: {"options": options_markdown()}, DIAGRAM_DOC: {"topology": topology_markdown()}}
 
 
-def render_readme(text: str) -> str:
-    for name, body in blocks().items():
+def render_page(text: str, page_blocks: Mapping[str, str]) -> str:
+    """``text`` with every generated block of ``page_blocks`` refreshed."""
+    for name, body in page_blocks.items():
         text = replace_block(text, name, body)
     return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=REGENERATE, description="Regenerate the README's generated blocks.")
-    parser.add_argument("--check", action="store_true", help="only report whether README.md is up to date")
+    parser = argparse.ArgumentParser(prog=REGENERATE, description="Regenerate the generated blocks of docs/.")
+    parser.add_argument("--check", action="store_true", help="only report whether every page is up to date")
     parser.add_argument("--no-svg", action="store_true", help="skip docs/topology.svg (it needs Graphviz's dot)")
     args = parser.parse_args(argv)
-    current = README.read_text()
-    fresh = render_readme(current)
+    stale = []
+    for page, page_blocks in blocks().items():
+        current = page.read_text()
+        fresh = render_page(current, page_blocks)
+        if fresh == current:
+            continue
+        stale.append(page)
+        if not args.check:
+            page.write_text(fresh)
     if args.check:
-        if fresh != current:
-            print(f"README.md is stale; run `{REGENERATE}`", file=sys.stderr)
-            return 1
-        return 0
-    README.write_text(fresh)
+        for page in stale:
+            print(
+                f"{page.relative_to(ROOT) if page.is_relative_to(ROOT) else page} is stale; run `{REGENERATE}`",
+                file=sys.stderr,
+            )
+        return 1 if stale else 0
     if not args.no_svg:
         from . import diagram
 

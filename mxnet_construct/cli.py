@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -33,6 +35,12 @@ SUMMARIES = {
 }
 
 
+# jsii prints an 11-line end-of-life banner on every run under a Node release it no longer
+# supports (Node 20 since 2026-10-30), even when the run succeeds. Setting this variable to the
+# running Node major before jsii starts its Node process silences exactly that banner.
+SILENCE_NODE_BANNER = "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"
+
+
 class UsageError(Exception):
     """A problem with the command line or its inputs, reported as one line."""
 
@@ -48,6 +56,26 @@ def _one_line(err: BaseException) -> str:
     return "; ".join(line.strip() for line in str(err).splitlines() if line.strip()) or type(err).__name__
 
 
+def silence_node_banner() -> None:
+    """Sets jsii's banner-silencing variable to the running Node major, if it is unset.
+
+    Called before a subcommand runs, so jsii's Node process inherits it; ``--help`` and
+    ``--version`` never start Node. A user's own setting wins. When ``node`` is missing or
+    answers oddly nothing is set: jsii then reports the real problem itself.
+    """
+    if os.environ.get(SILENCE_NODE_BANNER):
+        return
+    try:
+        proc = subprocess.run(
+            ["node", "-p", "process.versions.node"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return
+    major = proc.stdout.strip().split(".")[0]
+    if proc.returncode == 0 and major.isdigit():
+        os.environ[SILENCE_NODE_BANNER] = major
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command-line parser; only the ``only`` subcommand's module is imported.
 
@@ -58,7 +86,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         prog="mxnet-construct",
         description="Synthesize, dry-run and draw Apache MXNet releases for Kubernetes.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module in SUBCOMMANDS.items():
         if name != only:
@@ -85,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{parser.prog} {args.command}: error: unrecognized arguments: {' '.join(extra)} "
             f"(see `{parser.prog} {args.command} --help`)\n",
         )
+    silence_node_banner()
     try:
         code: int = args.func(args)
     except (UsageError, ValueError, TypeError, OSError) as err:

@@ -492,28 +492,64 @@ def register(subparsers: Any) -> None:
         "--format",
         choices=FORMATS,
         default=None,
-        help="output format (default: from the -o suffix, else mermaid); svg and png need Graphviz's dot",
+        help="output format (default: from the -o suffix: .svg, .png, .dot/.gv, .mmd/.mermaid; else mermaid); "
+        "svg and png need Graphviz's dot",
     )
-    parser.add_argument("-o", "--output", help="write here instead of stdout")
+    parser.add_argument("-o", "--output", help="write here instead of stdout, and print the path written")
     parser.add_argument("--strict", action="store_true", help="exit 1 when the picture shows a wiring problem")
     parser.set_defaults(func=run)
 
 
-def _guess_format(output: str | None) -> Format:
-    suffix = Path(output).suffix.lower().lstrip(".") if output else ""
-    return {"svg": "svg", "png": "png", "dot": "dot", "gv": "dot"}.get(suffix, "mermaid")  # type: ignore[return-value]
+# What ``-o`` suffixes mean when ``--format`` is not given.
+SUFFIX_FORMATS: dict[str, Format] = {
+    ".svg": "svg",
+    ".png": "png",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".mmd": "mermaid",
+    ".mermaid": "mermaid",
+}
+
+
+def output_format(output: str | None, requested: Format | None) -> Format:
+    """The format to write: ``--format`` if given, else read from the ``-o`` file's suffix.
+
+    No ``-o``, or an ``-o`` without a suffix, means Mermaid text. A suffix this command
+    cannot draw (``x.jpg``) is refused rather than filled with text under an image's name,
+    and so is a known suffix that contradicts ``--format`` (``--format png -o x.svg``).
+    """
+    suffix = Path(output).suffix.lower() if output else ""
+    known = ", ".join(SUFFIX_FORMATS)
+    if not suffix:
+        return requested or "mermaid"
+    implied = SUFFIX_FORMATS.get(suffix)
+    if requested is None:
+        if implied is None:
+            from .cli import UsageError
+
+            raise UsageError(
+                f"-o {output}: cannot draw a {suffix!r} file; use one of {known}, "
+                f"or name the format with --format ({', '.join(FORMATS)})"
+            )
+        return implied
+    if implied is not None and implied != requested:
+        from .cli import UsageError
+
+        raise UsageError(f"-o {output}: the suffix {suffix!r} means {implied}, but --format is {requested}")
+    return requested
 
 
 def run(args: argparse.Namespace) -> int:
     """Runs ``diagram``: read, build, render, write."""
+    fmt = output_format(args.output, args.format)
     docs = load_documents(args.file)
     if not docs:
         raise ValueError(f"{args.file!r} holds no Kubernetes objects")
-    fmt: Format = args.format or _guess_format(args.output)
     topo = build(docs)
     data = render(topo, fmt)
     if args.output:
         Path(args.output).write_bytes(data)
+        print(f"wrote {args.output} ({fmt})", file=sys.stderr)
     elif fmt == "png":
         sys.stdout.buffer.write(data)
     else:

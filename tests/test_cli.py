@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from mxnet_construct import __version__
+from mxnet_construct import __version__, cli
 from mxnet_construct.cli import SUBCOMMANDS
 from tests.helpers import ROOT
 
@@ -58,9 +58,10 @@ def test_subcommand_help_exits_0_and_names_the_command(entry: str, command: str)
     assert result.stderr == ""
 
 
+@pytest.mark.parametrize("flag", ["--version", "-V"])
 @pytest.mark.parametrize("entry", ENTRY_POINTS)
-def test_version(entry: str) -> None:
-    result = run(entry, "--version")
+def test_version(entry: str, flag: str) -> None:
+    result = run(entry, flag)
     assert result.returncode == 0
     assert result.stdout.strip() == f"mxnet-construct {__version__}"
 
@@ -146,3 +147,84 @@ def test_help_loads_no_jsii(command: str) -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def without_silencer() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != cli.SILENCE_NODE_BANNER}
+    env["CDK8S_CHECK_UPGRADE"] = "false"
+    return env
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_a_successful_template_run_prints_no_node_banner(entry: str, tmp_path: Path) -> None:
+    # The variable is unset, as in a user's shell: the CLI must set it before jsii starts.
+    (tmp_path / "values.yaml").write_text("mode: distributed\n")
+    result = subprocess.run(
+        [*ENTRY_POINTS[entry], "template", "demo", "-f", "values.yaml"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=without_silencer(),
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "name: demo-mxnet-scheduler" in result.stdout
+    assert result.stderr == "", f"noise on stderr:\n{result.stderr}"
+
+
+def test_the_silencer_names_the_running_node_major(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(cli.SILENCE_NODE_BANNER, raising=False)
+    cli.silence_node_banner()
+    node = subprocess.run(["node", "-p", "process.versions.node"], capture_output=True, text=True, check=True)
+    assert os.environ[cli.SILENCE_NODE_BANNER] == node.stdout.split(".")[0]
+
+
+def test_the_users_own_silencer_setting_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cli.SILENCE_NODE_BANNER, "18")
+    cli.silence_node_banner()
+    assert os.environ[cli.SILENCE_NODE_BANNER] == "18"
+
+
+def test_without_node_the_silencer_sets_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(cli.SILENCE_NODE_BANNER, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    cli.silence_node_banner()
+    assert cli.SILENCE_NODE_BANNER not in os.environ
+
+
+# --- diagram -o -------------------------------------------------------------------------
+
+DEFAULT_DIST = ROOT / "dist" / "mxnet-example.k8s.yaml"
+
+
+@pytest.mark.parametrize("name", ["topology.jpg", "topology.jpeg", "topology.pdf"])
+def test_diagram_refuses_a_suffix_it_cannot_draw(name: str, tmp_path: Path) -> None:
+    result = run("python -m", "diagram", str(DEFAULT_DIST), "-o", name, cwd=tmp_path)
+    assert_one_line_error(result, mentions=f"-o {name}: cannot draw a '{Path(name).suffix}' file")
+    assert ".svg" in result.stderr and "--format" in result.stderr
+    assert not (tmp_path / name).exists()
+
+
+def test_diagram_refuses_a_suffix_that_contradicts_the_format(tmp_path: Path) -> None:
+    result = run("python -m", "diagram", str(DEFAULT_DIST), "--format", "png", "-o", "x.svg", cwd=tmp_path)
+    assert_one_line_error(result, mentions="the suffix '.svg' means svg, but --format is png")
+    assert not (tmp_path / "x.svg").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "start"),
+    [("topology.mmd", b"flowchart LR"), ("topology", b"flowchart LR"), ("topology.gv", b"digraph topology")],
+)
+def test_diagram_o_writes_the_file_and_prints_its_path(name: str, start: bytes, tmp_path: Path) -> None:
+    result = run("console script", "diagram", str(DEFAULT_DIST), "-o", name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    fmt = "dot" if name.endswith(".gv") else "mermaid"
+    assert result.stderr == f"wrote {name} ({fmt})\n"
+    assert (tmp_path / name).read_bytes().startswith(start)
+
+
+def test_diagram_format_wins_for_a_suffix_it_does_not_know(tmp_path: Path) -> None:
+    result = run("console script", "diagram", str(DEFAULT_DIST), "--format", "mermaid", "-o", "t.txt", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "t.txt").read_text().startswith("flowchart LR")

@@ -1,8 +1,11 @@
-"""Every ``examples/*/app.py`` synthesizes in a fresh process, and every object is schema-valid.
+"""Every example is a cdk8s project of its own, run as a user runs it, with schema-valid output.
 
-Each app runs exactly as a user runs it (``python examples/NAME/app.py`` with
-``CDK8S_OUTDIR`` set), so a broken import, a rejected option or an invalid object fails
-here rather than in a reader's terminal.
+The apps run in a throwaway git clone of ``examples/`` laid out like the repository (with
+``.venv`` and ``node_modules`` linked in): ``python examples/NAME/app.py`` from the root,
+then ``make examples`` (``cdk8s synth`` in each folder). Each must write its own folder's
+``dist/`` only: the clone's ``git status`` stays clean and no root ``dist/`` appears. A
+broken import, a rejected option or an invalid object fails here rather than in a reader's
+terminal.
 """
 
 from __future__ import annotations
@@ -25,11 +28,71 @@ EXAMPLES = ROOT / "examples"
 APPS = sorted(p.parent.name for p in EXAMPLES.glob("*/app.py"))
 REQUIRED = ("standalone_dev", "gpu_training", "gang_jobset", "gitops_multi")
 GITOPS = EXAMPLES / "gitops_multi"
+CDK8S = ROOT / "node_modules" / ".bin" / "cdk8s"
+# Settings an example reads; a developer's shell must not change what the test synthesizes.
+UNSET = ("CDK8S_OUTDIR", "MXNET_SERVERS", "MXNET_WORKERS", "MXNET_LIFECYCLE", "MXNET_TRAIN_ARGS")
 
 
-def run_app(name: str, outdir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CDK8S_OUTDIR": str(outdir), "CDK8S_CHECK_UPGRADE": "false"}
+def user_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in UNSET}
+    env["CDK8S_CHECK_UPGRADE"] = "false"
+    return env
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git clone of the examples, the Makefile and .gitignore, with the venv and Node linked."""
+    clone = tmp_path_factory.mktemp("clone")
+    # Tracked files and new ones not yet committed: the working tree as a clone would see it.
+    files = git(
+        ROOT, "ls-files", "--cached", "--others", "--exclude-standard", "examples", "Makefile", ".gitignore"
+    ).split()
+    for name in (f for f in files if (ROOT / f).is_file()):
+        (clone / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, clone / name)
+    for link in (".venv", "node_modules"):
+        (clone / link).symlink_to(ROOT / link)
+    git(clone, "init", "-q")
+    git(clone, "add", "-A")
+    git(clone, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "clone")
+    return clone
+
+
+def run_app(name: str, clone: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
+        [sys.executable, f"examples/{name}/app.py"],
+        cwd=clone,
+        env=user_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def dist_of(name: str, clone: Path) -> Path:
+    return clone / "examples" / name / "dist"
+
+
+@functools.cache
+def in_clone(name: str, clone: str) -> dict[str, list[dict[str, Any]]]:
+    """``python examples/NAME/app.py`` run from the clone's root: what it wrote to its own dist/."""
+    proc = run_app(name, Path(clone))
+    assert proc.returncode == 0, f"examples/{name}/app.py failed:\n{proc.stderr}"
+    assert proc.stderr == "", f"examples/{name}/app.py printed noise:\n{proc.stderr}"
+    files = sorted(dist_of(name, Path(clone)).glob("*.k8s.yaml"))
+    assert files, f"examples/{name}/app.py wrote no manifests into its own dist/"
+    return {f.name: [d for d in yaml.safe_load_all(f.read_text()) if d] for f in files}
+
+
+@functools.cache
+def synthesized(name: str, outdir: str) -> dict[str, list[dict[str, Any]]]:
+    """The example's documents by file, synthesized into ``outdir`` (for other test modules)."""
+    env = {**user_env(), "CDK8S_OUTDIR": outdir}
+    proc = subprocess.run(
         [sys.executable, str(EXAMPLES / name / "app.py")],
         cwd=ROOT,
         env=env,
@@ -37,24 +100,14 @@ def run_app(name: str, outdir: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=300,
     )
-
-
-@functools.cache
-def synthesized(name: str, outdir: str) -> dict[str, list[dict[str, Any]]]:
-    proc = run_app(name, Path(outdir))
     assert proc.returncode == 0, f"examples/{name}/app.py failed:\n{proc.stderr}"
     files = sorted(Path(outdir).glob("*.k8s.yaml"))
     assert files, f"examples/{name}/app.py wrote no manifests"
     return {f.name: [d for d in yaml.safe_load_all(f.read_text()) if d] for f in files}
 
 
-@pytest.fixture(scope="module")
-def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("examples")
-
-
 def docs_of(name: str, out: Path) -> list[dict[str, Any]]:
-    return [d for docs in synthesized(name, str(out / name)).values() for d in docs]
+    return [d for docs in in_clone(name, str(out)).values() for d in docs]
 
 
 def test_the_promised_examples_exist() -> None:
@@ -101,7 +154,7 @@ def test_gang_jobset_is_one_jobset_with_a_volcano_pod_group(out: Path) -> None:
 
 
 def test_gitops_multi_puts_each_release_in_its_namespace(out: Path) -> None:
-    files = synthesized("gitops_multi", str(out / "gitops_multi"))
+    files = in_clone("gitops_multi", str(out))
     assert sorted(files) == ["kvstore-smoke.k8s.yaml", "mxnet-sandbox.k8s.yaml", "vision.k8s.yaml"]
     namespaces = {name: {d["metadata"]["namespace"] for d in docs} for name, docs in files.items()}
     assert namespaces == {
@@ -109,13 +162,13 @@ def test_gitops_multi_puts_each_release_in_its_namespace(out: Path) -> None:
         "mxnet-sandbox.k8s.yaml": {"ml-shared"},
         "vision.k8s.yaml": {"team-a"},
     }
-    kustomization = yaml.safe_load((out / "gitops_multi" / "kustomization.yaml").read_text())
+    kustomization = yaml.safe_load((dist_of("gitops_multi", out) / "kustomization.yaml").read_text())
     assert kustomization["resources"] == sorted(files)
 
 
 def test_gitops_multi_committed_dist_is_up_to_date(out: Path) -> None:
-    synthesized("gitops_multi", str(out / "gitops_multi"))
-    fresh = {p.name: p.read_text() for p in (out / "gitops_multi").iterdir()}
+    in_clone("gitops_multi", str(out))
+    fresh = {p.name: p.read_text() for p in dist_of("gitops_multi", out).iterdir()}
     committed = {p.name: p.read_text() for p in (GITOPS / "dist").iterdir()}
     assert committed == fresh, "examples/gitops_multi/dist is stale: run `python examples/gitops_multi/app.py`"
 
@@ -131,8 +184,8 @@ def kustomize(path: Path) -> list[dict[str, Any]]:
 def test_production_overlay_builds_to_valid_objects(out: Path, tmp_path: Path) -> None:
     # Build over a fresh synthesis laid out like the repository, so the overlay is checked
     # against what app.py writes now; the committed dist/ is checked by the freshness test.
-    synthesized("gitops_multi", str(out / "gitops_multi"))
-    shutil.copytree(out / "gitops_multi", tmp_path / "dist")
+    in_clone("gitops_multi", str(out))
+    shutil.copytree(dist_of("gitops_multi", out), tmp_path / "dist")
     shutil.copytree(GITOPS / "overlays", tmp_path / "overlays")
     built = kustomize(tmp_path / "overlays" / "production")
     base = docs_of("gitops_multi", out)
@@ -161,3 +214,60 @@ def test_production_overlay_builds_from_the_committed_dist() -> None:
     built = kustomize(GITOPS / "overlays" / "production")
     validate_documents(built)
     assert {d["metadata"]["namespace"] for d in built} == {"team-a", "team-b", "ml-shared"}
+
+
+def test_running_every_example_both_ways_leaves_the_clone_clean(out: Path) -> None:
+    # 1. `python examples/NAME/app.py` from the root, as the README says.
+    by_python = {}
+    for name in APPS:
+        in_clone(name, str(out))
+        by_python[name] = {p.name: p.read_bytes() for p in dist_of(name, out).iterdir()}
+    # 2. `make examples`: `cdk8s synth` inside each folder, which empties dist/ first.
+    proc = subprocess.run(
+        ["make", "-o", "setup", "examples"], cwd=out, env=user_env(), capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "end-of-life" not in proc.stdout + proc.stderr
+    for name in APPS:
+        assert (out / "examples" / name / "cdk8s.yaml").is_file(), f"examples/{name} is not a cdk8s project"
+        by_make = {p.name: p.read_bytes() for p in dist_of(name, out).iterdir()}
+        assert by_make == by_python[name], f"examples/{name}: cdk8s synth and python app.py disagree"
+    assert not (out / "dist").exists(), "an example wrote into the root dist/"
+    assert git(out, "status", "--porcelain") == "", "running the examples dirtied the tree"
+
+
+def cdk8s_projects() -> list[Path]:
+    return [ROOT / "cdk8s.yaml", *sorted(EXAMPLES.glob("*/cdk8s.yaml"))]
+
+
+@pytest.mark.parametrize("config", cdk8s_projects(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_refused_stdout_synth_keeps_dist(config: Path, tmp_path: Path) -> None:
+    # With `output:` in cdk8s.yaml the CLI deleted dist/ even for --stdout, then refused helm.
+    assert "output" not in yaml.safe_load(config.read_text()), f"{config}: an output key makes --stdout delete dist/"
+    shutil.copy(config, tmp_path / "cdk8s.yaml")
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "committed.k8s.yaml").write_text("kind: ConfigMap\n")
+    proc = subprocess.run(
+        [str(CDK8S), "synth", "--format", "helm", "--chart-version", "0.1.0", "--stdout"],
+        cwd=tmp_path,
+        env=user_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    assert "does not support 'stdout'" in proc.stderr
+    assert (tmp_path / "dist" / "committed.k8s.yaml").read_text() == "kind: ConfigMap\n"
+
+
+def test_other_refused_synths_still_delete_the_output_dir_as_the_docs_say(tmp_path: Path) -> None:
+    # cdk8s-cli 2.207.60 removes the output directory before it validates these options;
+    # docs/helm-format.md says so. If a new CLI stops doing it, update the docs.
+    shutil.copy(ROOT / "cdk8s.yaml", tmp_path / "cdk8s.yaml")
+    (tmp_path / "dist").mkdir()
+    proc = subprocess.run(
+        [str(CDK8S), "synth", "--format", "helm"], cwd=tmp_path, env=user_env(), capture_output=True, text=True
+    )
+    assert proc.returncode != 0 and "--chart-version" in proc.stderr
+    assert not (tmp_path / "dist").exists()
+    assert "deletes `dist/` before it checks the options" in (ROOT / "docs" / "helm-format.md").read_text()

@@ -814,7 +814,7 @@ def test_an_empty_values_file_is_no_values(tmp_path: Path) -> None:
 # --- the migration table ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("doc_name", ["docs/migration.md", "README.md"])
+@pytest.mark.parametrize("doc_name", ["docs/migration.md"])
 def test_the_migration_doc_is_up_to_date(tmp_path: Path, doc_name: str) -> None:
     doc = ROOT / doc_name
     copy_of_doc = tmp_path / "doc.md"

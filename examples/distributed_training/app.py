@@ -6,9 +6,12 @@ import mxnet with their ``DMLC_ROLE``. Counts come from the environment so the s
 synthesizes any shape::
 
     cd examples/distributed_training
-    MXNET_SERVERS=2 MXNET_WORKERS=3 python app.py      # writes dist/train.k8s.yaml
+    MXNET_SERVERS=2 MXNET_WORKERS=3 python app.py      # writes dist/train.k8s.yaml here
     MXNET_LIFECYCLE=job python app.py                   # batch/v1 Jobs (or jobset)
     sudo mxnet-construct run-local dist/train.k8s.yaml  # or python -m mxnet_construct
+
+``python examples/distributed_training/app.py`` from the repository root, or ``cdk8s synth``
+in this folder, writes the same ``examples/distributed_training/dist/`` (git-ignored).
 
 Tests call :func:`build` in-process instead.
 """
@@ -54,7 +57,8 @@ def build(
 
 
 def main() -> None:
-    app = cdk8s.App()
+    # This folder's dist/, wherever the app is started from (`cdk8s synth` sets CDK8S_OUTDIR).
+    app = cdk8s.App(outdir=os.environ.get("CDK8S_OUTDIR", str(HERE / "dist")))
     extra = os.environ.get("MXNET_TRAIN_ARGS", "").split()
     build(
         app,

@@ -110,17 +110,6 @@ def runnable_blocks() -> list[Block]:
     return [b for b in command_blocks() if b.marker is None or b.marker[0] == "doc-test setup"]
 
 
-# Blocks of docs/local-run.md, which issue 17 is rewriting and this change may not edit. Each is
-# pinned to its exact text and expected to fail for the stated reason (strict: if it starts to
-# pass, or its text changes, this entry must go and the block runs like every other).
-AWAITING_REWRITE = {
-    ("docs/local-run.md", "d77a14868566"): "`python app.py` writes dist/mxnet-example.k8s.yaml, "
-    "but the next command reads dist/train.k8s.yaml",
-    ("docs/local-run.md", "db524060c163"): "broken.yaml is not made anywhere on the page: "
-    "needs a `<!-- doc-test setup: ... -->` line, or an illustrative marker",
-}
-
-
 # --- the clone the commands run in ---------------------------------------------------------
 
 
@@ -223,8 +212,7 @@ def clones(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def block_params() -> list[object]:
     params: list[object] = []
     for b in runnable_blocks():
-        reason = AWAITING_REWRITE.get((b.page, b.digest))
-        marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)] if reason else []
+        marks = []
         if b.page == "docs/local-run.md":
             marks.append(pytest.mark.mxnet)
         params.append(pytest.param(b, id=b.id, marks=marks))
@@ -253,12 +241,6 @@ def test_cluster_commands_are_never_run() -> None:
             assert not re.search(r"kubectl (apply|create|delete|get|exec)|helm (install|upgrade)", command), (
                 f"{b.id}: `{command}` needs a cluster: mark the block <!-- illustrative: needs a cluster -->"
             )
-
-
-def test_pending_exemptions_still_match_a_block() -> None:
-    # Once docs/local-run.md changes, an entry whose block is gone must be removed.
-    digests = {(b.page, b.digest) for b in command_blocks()}
-    assert set(AWAITING_REWRITE) <= digests, set(AWAITING_REWRITE) - digests
 
 
 def test_the_block_parser_reads_markers_and_transcripts(tmp_path: Path) -> None:

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Literal, Protocol, TypeAlias, TypedDict, TypeVar
 
-from . import _files, _pod_parts
-from . import _validate as v
-from ._pod_parts import ContainerSpec
-from ._validate import OptionError, OptionTypeError
+from .. import _files, _pod_parts
+from .. import _validate as v
+from .._pod_parts import ContainerSpec
+from .._validate import OptionError, OptionTypeError
 
 __all__ = [
     "PRODUCTION",

@@ -39,7 +39,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from .options import (
+from ..options import (
     ACCESS_MODES,
     EnvVar,
     ExistingConfigMap,

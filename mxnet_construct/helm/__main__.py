@@ -1,0 +1,5 @@
+import sys
+
+from ._params import main
+
+sys.exit(main())

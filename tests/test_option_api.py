@@ -250,8 +250,8 @@ def test_an_object_without_a_name_is_a_type_error() -> None:
     [
         ({"worker_count": 4}, "worker_count"),
         ({"server_count": 2}, "server_count"),
-        ({"worker": RoleOptions(gpus=1)}, "worker"),
-        ({"scheduler": RoleOptions(extra_env=[EnvVar(name="A", value="1")])}, "scheduler"),
+        ({"worker": RoleOptions(gpus=1)}, "worker.gpus"),
+        ({"scheduler": RoleOptions(extra_env=[EnvVar(name="A", value="1")])}, "scheduler.extra_env"),
         ({"pod_management_policy": "OrderedReady"}, "pod_management_policy"),
         ({"publish_not_ready_addresses": True}, "publish_not_ready_addresses"),
     ],
@@ -266,6 +266,10 @@ def test_distributed_only_options_in_standalone_mode_name_mode(kwargs: dict[str,
 def test_distributed_only_values_in_standalone_mode_name_the_helm_key() -> None:
     with pytest.raises(OptionError, match=r"^workerCount: 4 only applies to a distributed release"):
         chart_kwargs_from_values({"workerCount": 4})
+    # A role's part names its own key, not the role (found by the fuzz test).
+    env = [{"name": "S3_KEY", "valueFrom": {"secretKeyRef": {"name": "s3", "key": "k"}}}]
+    with pytest.raises(OptionError, match=r"^workerExtraEnvVars: .* only applies to a distributed release"):
+        chart_kwargs_from_values({"workerExtraEnvVars": env})
 
 
 def test_the_charts_own_values_file_still_renders_standalone() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, TypedDict
 
@@ -422,13 +422,20 @@ class MXNetOptions:
             factory = defaults[name].default_factory
             default = factory() if callable(factory) else defaults[name].default
             value = getattr(self, name)
-            if value != default:
-                raise OptionError(
-                    name,
-                    value,
-                    f"{v.short(value)} only applies to a distributed release, but mode is 'standalone'; "
-                    f"set mode='distributed', or leave {name} unset",
-                )
+            if value == default:
+                continue
+            field_name = name
+            if isinstance(value, RoleOptions):
+                # Name the part of the role that was set (worker.extra_env), so the Helm
+                # translator can name the values key it came from (workerExtraEnvVars).
+                changed = [f.name for f in fields(value) if getattr(value, f.name) != getattr(default, f.name)]
+                field_name, value = f"{name}.{changed[0]}", getattr(value, changed[0])
+            raise OptionError(
+                field_name,
+                value,
+                f"{v.short(value)} only applies to a distributed release, but mode is 'standalone'; "
+                f"set mode='distributed', or leave {field_name} unset",
+            )
 
     def _check_mount_paths(self) -> None:
         # Kubernetes refuses two volumes on one mountPath in a container; say which options clash.

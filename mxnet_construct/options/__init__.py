@@ -39,7 +39,6 @@ from ._common import _rebuild_option as _rebuild_option  # named by pickles made
 from ._images import DEFAULT_GIT_IMAGE as DEFAULT_GIT_IMAGE
 from ._images import DEFAULT_VOLUME_PERMISSIONS_IMAGE as DEFAULT_VOLUME_PERMISSIONS_IMAGE
 from ._images import Image
-from ._pod import CONTAINER_FIELDS as CONTAINER_FIELDS
 from ._pod import VALUE_FROM_KINDS as VALUE_FROM_KINDS
 from ._pod import VALUE_FROM_REQUIRED as VALUE_FROM_REQUIRED
 from ._pod import EnvVar, Persistence, Probe, Resources, RoleOptions, SecurityContext, VolumePermissions

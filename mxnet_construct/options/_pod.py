@@ -14,36 +14,6 @@ from .._validate import OptionError
 from ._common import ACCESS_MODES, AccessMode, NamedObject, Quantity, _check_abs_path, _keyword_hints, _set
 from ._images import DEFAULT_VOLUME_PERMISSIONS_IMAGE, Image
 
-# Container fields of Kubernetes 1.27, for checking user-supplied sidecars early: a typo
-# there would otherwise surface only when the API server rejects the manifest.
-CONTAINER_FIELDS = frozenset(
-    {
-        "args",
-        "command",
-        "env",
-        "envFrom",
-        "image",
-        "imagePullPolicy",
-        "lifecycle",
-        "livenessProbe",
-        "name",
-        "ports",
-        "readinessProbe",
-        "resizePolicy",
-        "resources",
-        "restartPolicy",
-        "securityContext",
-        "startupProbe",
-        "stdin",
-        "stdinOnce",
-        "terminationMessagePath",
-        "terminationMessagePolicy",
-        "tty",
-        "volumeDevices",
-        "volumeMounts",
-        "workingDir",
-    }
-)
 # Each EnvVarSource kind and the field Kubernetes requires in it.
 VALUE_FROM_REQUIRED = {
     "fieldRef": "fieldPath",

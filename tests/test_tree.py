@@ -249,3 +249,33 @@ def test_each_role_owns_its_traits() -> None:
 def test_checkov_skips_must_be_a_bool() -> None:
     with pytest.raises(TypeError, match="checkov_skips: expected True or False, got 'yes'"):
         MXNetChart(cdk8s.App(), "rel", checkov_skips="yes")  # type: ignore[arg-type]
+
+
+def test_an_overridden_hook_is_checked_and_its_structs_converted() -> None:
+    from cdk8s_plus_27 import k8s
+
+    from mxnet_construct import PodTemplateSpec, WorkerPool
+
+    class Typo(WorkerPool):
+        def pod_template(self) -> PodTemplateSpec:
+            pod = super().pod_template()
+            pod["spec"]["containers"].append({"name": "x", "image": "x:1", "volume_mounts": []})  # type: ignore[typeddict-unknown-key]
+            return pod
+
+    class Typed(WorkerPool):
+        def pod_template(self) -> PodTemplateSpec:
+            pod = super().pod_template()
+            pod["spec"]["containers"].append(k8s.Container(name="tracer", image="tracer:1"))  # type: ignore[arg-type]
+            return pod
+
+    class TypoChart(MXNetChart):
+        worker_pool_class = Typo
+
+    class TypedChart(MXNetChart):
+        worker_pool_class = Typed
+
+    with pytest.raises(ValueError, match=r"Typo\.pod_template\(\).*volume_mounts.*did you mean 'volumeMounts'"):
+        TypoChart(cdk8s.App(), "rel", mode="distributed")
+    chart = TypedChart(cdk8s.App(), "rel", mode="distributed")
+    workers = find(synth(chart), "StatefulSet", "rel-mxnet-worker")["spec"]["template"]["spec"]
+    assert workers["containers"][-1] == {"image": "tracer:1", "name": "tracer"}

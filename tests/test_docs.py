@@ -412,7 +412,7 @@ def test_python_examples_run_and_synthesize_valid_objects(index: int, tmp_path: 
 
 
 def test_the_subclassing_guide_changes_only_the_workers(tmp_path: Path) -> None:
-    [block] = [b for b in python_blocks() if "worker_pool_class" in b]
+    [block] = [b for b in python_blocks() if "ProfiledChart" in b]
     script_file = tmp_path / "guide.py"
     script_file.write_text(block)
     env = {**os.environ, "CDK8S_OUTDIR": str(tmp_path), "CDK8S_CHECK_UPGRADE": "false"}
@@ -430,3 +430,22 @@ def test_the_subclassing_guide_changes_only_the_workers(tmp_path: Path) -> None:
         "profiled-mxnet-server": ["mxnet"],
         "profiled-mxnet-worker": ["mxnet", "profiler"],
     }
+
+
+def test_the_readme_customizing_example_traces_and_patches_the_workers_only(tmp_path: Path) -> None:
+    [block] = [b for b in python_blocks() if "TracedChart" in b]
+    script_file = tmp_path / "readme_customizing.py"
+    script_file.write_text(block)
+    env = {**os.environ, "CDK8S_OUTDIR": str(tmp_path), "CDK8S_CHECK_UPGRADE": "false"}
+    subprocess.run(
+        [sys.executable, str(script_file)], cwd=tmp_path, env=env, check=True, capture_output=True, timeout=300
+    )
+    docs = list(yaml.safe_load_all((tmp_path / "vision.k8s.yaml").read_text()))
+    pods = {
+        d["metadata"]["name"]: d["spec"]["template"]["spec"] for d in docs if d["kind"] in ("Deployment", "StatefulSet")
+    }
+    assert [c["name"] for c in pods["vision-mxnet-worker"]["containers"]] == ["mxnet", "tracer"]
+    assert pods["vision-mxnet-worker"]["priorityClassName"] == "training"
+    for name in ("vision-mxnet-scheduler", "vision-mxnet-server"):
+        assert [c["name"] for c in pods[name]["containers"]] == ["mxnet"]
+        assert "priorityClassName" not in pods[name]

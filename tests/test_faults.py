@@ -32,9 +32,13 @@ from tests.test_runner import (
     write_example,
 )
 
-# Long enough that a kill at KILL_AT lands mid-training even on a loaded machine (the
-# import of mxnet alone takes 3-5 s here), short enough to keep the suite quick.
-EPOCHS = ["--epochs", "40"]
+# The kill must land mid-training on a quiet machine as on a loaded one: mxnet's import
+# takes 3-5 s here and an epoch 0.1-0.5 s, and a quiet CI machine once finished 40 epochs
+# before the kill at 10 s. Where the run ends at the kill (job, long-running) training is
+# made far longer than any run lasts; the jobset run trains a second time after its
+# restart, so it gets enough epochs to outlast the kill and a timeout for a loaded machine.
+EPOCHS_UNTIL_KILLED = 1000
+EPOCHS_JOBSET = 120
 KILL_AT = 10
 JOINED = re.compile(r"^rank \d+ of \d+ workers", re.M)
 
@@ -164,7 +168,8 @@ def mxnet_python() -> str:
 
 
 def _kill_run(tmp_path: Path, python: str, lifecycle: str, **kwargs: Any) -> tuple[RunResult, str, float]:
-    path = write_example(tmp_path, 1, 2, lifecycle=lifecycle, args=EPOCHS)
+    epochs = EPOCHS_JOBSET if lifecycle == "jobset" else EPOCHS_UNTIL_KILLED
+    path = write_example(tmp_path, 1, 2, lifecycle=lifecycle, args=["--epochs", str(epochs)])
     out = io.StringIO()
     start = time.monotonic()
     result = run_local([path], python=python, out=out, isolation="namespaces", kill=[f"worker:1@{KILL_AT}"], **kwargs)
@@ -183,7 +188,7 @@ def _killed_mid_training(result: RunResult) -> None:
 def test_jobset_restarts_the_whole_group_after_a_killed_worker_and_training_finishes(
     tmp_path: Path, mxnet_python: str
 ) -> None:
-    result, text, _ = _kill_run(tmp_path, mxnet_python, "jobset", timeout=150)
+    result, text, _ = _kill_run(tmp_path, mxnet_python, "jobset", timeout=400)
     assert result.ok and result.exit_code == 0, text
     _killed_mid_training(result)
     # Every pod of every replicated job was recreated once, and then succeeded.

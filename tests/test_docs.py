@@ -36,6 +36,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -411,21 +412,24 @@ def test_python_examples_run_and_synthesize_valid_objects(index: int, tmp_path: 
     assert diagram.build(docs).warnings == []
 
 
-def test_the_subclassing_guide_changes_only_the_workers(tmp_path: Path) -> None:
-    [block] = [b for b in python_blocks() if "ProfiledChart" in b]
-    script_file = tmp_path / "guide.py"
+def workload_pods_of_block(marker: str, release: str, tmp_path: Path) -> dict[str, dict[str, Any]]:
+    """Runs the one Python block holding ``marker``; the pod spec of each Deployment and StatefulSet."""
+    [block] = [b for b in python_blocks() if marker in b]
+    script_file = tmp_path / "block.py"
     script_file.write_text(block)
     env = {**os.environ, "CDK8S_OUTDIR": str(tmp_path), "CDK8S_CHECK_UPGRADE": "false"}
     subprocess.run(
         [sys.executable, str(script_file)], cwd=tmp_path, env=env, check=True, capture_output=True, timeout=300
     )
-    docs = list(yaml.safe_load_all((tmp_path / "profiled.k8s.yaml").read_text()))
-    containers = {
-        d["metadata"]["name"]: [c["name"] for c in d["spec"]["template"]["spec"]["containers"]]
-        for d in docs
-        if d["kind"] in ("Deployment", "StatefulSet")
+    docs = yaml.safe_load_all((tmp_path / f"{release}.k8s.yaml").read_text())
+    return {
+        d["metadata"]["name"]: d["spec"]["template"]["spec"] for d in docs if d["kind"] in ("Deployment", "StatefulSet")
     }
-    assert containers == {
+
+
+def test_the_subclassing_guide_changes_only_the_workers(tmp_path: Path) -> None:
+    pods = workload_pods_of_block("ProfiledChart", "profiled", tmp_path)
+    assert {name: [c["name"] for c in spec["containers"]] for name, spec in pods.items()} == {
         "profiled-mxnet-scheduler": ["mxnet"],
         "profiled-mxnet-server": ["mxnet"],
         "profiled-mxnet-worker": ["mxnet", "profiler"],
@@ -433,17 +437,7 @@ def test_the_subclassing_guide_changes_only_the_workers(tmp_path: Path) -> None:
 
 
 def test_the_readme_customizing_example_traces_and_patches_the_workers_only(tmp_path: Path) -> None:
-    [block] = [b for b in python_blocks() if "TracedChart" in b]
-    script_file = tmp_path / "readme_customizing.py"
-    script_file.write_text(block)
-    env = {**os.environ, "CDK8S_OUTDIR": str(tmp_path), "CDK8S_CHECK_UPGRADE": "false"}
-    subprocess.run(
-        [sys.executable, str(script_file)], cwd=tmp_path, env=env, check=True, capture_output=True, timeout=300
-    )
-    docs = list(yaml.safe_load_all((tmp_path / "vision.k8s.yaml").read_text()))
-    pods = {
-        d["metadata"]["name"]: d["spec"]["template"]["spec"] for d in docs if d["kind"] in ("Deployment", "StatefulSet")
-    }
+    pods = workload_pods_of_block("TracedChart", "vision", tmp_path)
     assert [c["name"] for c in pods["vision-mxnet-worker"]["containers"]] == ["mxnet", "tracer"]
     assert pods["vision-mxnet-worker"]["priorityClassName"] == "training"
     for name in ("vision-mxnet-scheduler", "vision-mxnet-server"):

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from mxnet_construct import Entrypoint, GitRepository, NetworkPolicyOptions
+from mxnet_construct import Entrypoint, GitRepository, NetworkPolicyOptions, SecurityContext
 from mxnet_construct._render import GIT_CREDENTIALS_DIR, GIT_PASSWD_ANNOTATION, GIT_SSH_DIR
 from mxnet_construct.helm import chart_kwargs_from_values
 from tests.helpers import make_chart, synth, validate_documents
@@ -164,6 +164,13 @@ def test_the_network_policy_opens_the_clone_port(code: GitRepository, port: int)
     assert ports - {53} == {port}
 
 
+def test_a_secret_object_is_taken_by_its_name() -> None:
+    class Secret:  # what a cdk8s-plus Secret offers: a .name
+        name = "deploy-key"
+
+    assert GitRepository(repository=SSH_URL, revision="main", ssh_secret=Secret()) == _ssh()
+
+
 def test_values_keys_reach_both_secrets() -> None:
     ssh = chart_kwargs_from_values(
         {"cloneFilesFromGit": {"enabled": True, "repository": SSH_URL, "revision": "main", "sshSecret": "deploy-key"}}
@@ -236,6 +243,19 @@ def test_values_errors_name_the_values_key(git: dict[str, Any], message: str) ->
     with pytest.raises(ValueError, match=message) as info:
         chart_kwargs_from_values({"cloneFilesFromGit": {"enabled": True, **git}})
     assert "ssh_secret" not in str(info.value) and "token_secret" not in str(info.value)
+
+
+def test_an_ssh_clone_as_root_is_refused_in_both_vocabularies() -> None:
+    root = SecurityContext(run_as_user=0, run_as_non_root=False)
+    with pytest.raises(ValueError, match=r"^security_context\.run_as_user: 0 is not valid; a git clone over ssh"):
+        make_chart(code=_ssh(), security_context=root)
+    values = {
+        "cloneFilesFromGit": {"enabled": True, "repository": SSH_URL, "sshSecret": "k"},
+        "securityContext": {"runAsUser": 0, "runAsNonRoot": False},
+    }
+    with pytest.raises(ValueError, match=r"^securityContext\.runAsUser: 0 is not valid; a git clone over ssh"):
+        chart_kwargs_from_values(values)
+    make_chart(code=_token(), security_context=root)  # https has no such limit
 
 
 def test_a_token_in_the_url_is_still_hidden_when_a_secret_is_also_set() -> None:

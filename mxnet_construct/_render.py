@@ -243,7 +243,7 @@ def git_clone_container(options: MXNetOptions, git: GitRepository, resources: Do
         mounts.append({"name": GIT_AUTH_VOLUME, "mountPath": GIT_SSH_DIR, "readOnly": True})
         if options.security_context.enabled:
             # ssh exits with "No user exists for uid" unless the uid has a passwd entry, and
-            # images such as bitnami/git have none for 1001 (OpenShift-style random uids).
+            # Bitnami images have none for 1001 (left unnamed so OpenShift's random uids work alike).
             mounts.append(
                 {"name": GIT_PASSWD_VOLUME, "mountPath": "/etc/passwd", "subPath": "passwd", "readOnly": True}
             )

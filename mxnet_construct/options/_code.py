@@ -201,11 +201,6 @@ class GitRepository:
             leaf = err.field.removeprefix("code.")
             raise err.labelled(f"{err.field} (cloneFilesFromGit.{_HELM_LEAF.get(leaf, leaf)})") from None
 
-    @property
-    def transport(self) -> str:
-        """``ssh``, ``https``, ``http``, ``git``, ``file`` or the URL's scheme: see :func:`git_transport`."""
-        return git_transport(self.repository)
-
     def _validate(self) -> None:
         repo = v.check_str("code.repository", self.repository, max_len=2048)
         if not repo.strip():

@@ -28,6 +28,7 @@ from mxnet_construct import Entrypoint, GitRepository, NetworkPolicyOptions, Sec
 from mxnet_construct._render import GIT_CREDENTIALS_DIR, GIT_PASSWD_ANNOTATION, GIT_SSH_DIR
 from mxnet_construct.helm import chart_kwargs_from_values
 from tests.helpers import make_chart, synth, validate_documents
+from tests.test_security import pss_violations
 
 ROOT = Path(__file__).resolve().parent.parent
 SSH_URL = "git@github.com:acme/private.git"
@@ -102,6 +103,7 @@ def test_only_the_clone_container_mounts_the_secret_read_only_with_mode_0400(kin
                     },
                 }
             ]
+            assert pss_violations(pod["spec"]) == []
             clone = next(c for c in pod["spec"]["initContainers"] if c["name"] == CLONE)
             assert {"name": "git-auth", "mountPath": mount, "readOnly": True} in clone["volumeMounts"]
             others = [c for c in _containers(pod) if c["name"] != CLONE]
@@ -434,14 +436,16 @@ def test_the_rendered_ssh_clone_clones_a_private_repository(ssh_server: SshServe
     assert (mounts[CODE_DIR] / "train.py").stat().st_uid == 1001  # written as the pod's uid
 
 
-def test_the_rendered_ssh_clone_refuses_a_host_key_it_was_not_given(ssh_server: SshServer, pod_tmp: Path) -> None:
-    for known_hosts in (ssh_server.known_hosts(ssh_server.root / "other"), ""):
-        (pod_tmp / str(len(known_hosts))).mkdir()
-        mounts = _ssh_mounts(pod_tmp / str(len(known_hosts)), ssh_server, known_hosts)
-        done = run_clone(_ssh_pod(ssh_server), mounts)
-        assert done.returncode != 0
-        assert "Host key verification failed" in done.stderr, done.stderr
-        assert not (mounts[CODE_DIR] / "train.py").exists()
+@pytest.mark.parametrize("listed", ["another key for the host", "nothing"])
+def test_the_rendered_ssh_clone_refuses_a_host_key_it_was_not_given(
+    ssh_server: SshServer, pod_tmp: Path, listed: str
+) -> None:
+    known_hosts = ssh_server.known_hosts(ssh_server.root / "other") if listed != "nothing" else ""
+    mounts = _ssh_mounts(pod_tmp, ssh_server, known_hosts)
+    done = run_clone(_ssh_pod(ssh_server), mounts)
+    assert done.returncode != 0
+    assert "Host key verification failed" in done.stderr, done.stderr
+    assert not (mounts[CODE_DIR] / "train.py").exists()
 
 
 def test_the_ssh_clone_needs_the_passwd_entry_it_is_given(ssh_server: SshServer, pod_tmp: Path) -> None:

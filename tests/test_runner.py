@@ -417,7 +417,7 @@ def test_a_hung_pod_is_killed_at_the_timeout_and_named() -> None:
     assert not result.ok and result.exit_code == 1
     assert result.pod("stuck").status == "Hung"
     assert result.pod("quick").status == "Succeeded"
-    assert "timed out after 2s with pods still running: stuck" in result.reason
+    assert "timed out after 2s with pods hung (alive, silent): stuck" in result.reason
     assert "stuck | waiting" in out.replace("  ", " ").replace("  ", " ")
 
 
@@ -561,5 +561,5 @@ def test_worker_count_disagreeing_with_replicas_is_reported_as_a_hang(tmp_path: 
     assert not result.ok and result.exit_code == 1
     hung = {p.name for p in result.pods if p.status == "Hung"}
     assert "train-mxnet-worker-0" in hung and any(name.startswith("train-mxnet-scheduler-") for name in hung)
-    assert "timed out after 20s with pods still running" in result.reason
+    assert "timed out after 20s with pods hung (alive, silent)" in result.reason
     assert "DMLC_NUM_WORKER=2 but the file runs 1 worker pods; the job would hang" in out.getvalue()

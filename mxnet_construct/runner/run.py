@@ -209,7 +209,7 @@ def run_local(
         machine = RestartMachine(the_plan.manifests)
     except ValueError as err:
         raise RunLocalError(f"restart policy: {err}") from None
-    kills = resolve_kills(kill, the_plan.manifests)
+    kills = resolve_kills(kill, the_plan.manifests, float(timeout))
     interpreter = _interpreter(python)
     notes = list(the_plan.notes)
     chosen = _choose(isolation, notes)

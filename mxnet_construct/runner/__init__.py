@@ -31,6 +31,7 @@ import sys
 from typing import IO, Any
 
 from .faults import Kill, resolve_kills
+from .interpreter import default_python
 from .model import ContainerPlan, Mount, Plan, PodPlan, RunLocalError, Security, ServiceName, Volume
 from .plan import expand_refs, load_manifests, plan
 from .report import ContainerResult, PodResult, RunEvent, RunResult
@@ -39,7 +40,6 @@ from .run import (
     ISOLATIONS,
     Isolation,
     Terminated,
-    default_python,
     namespaces_available,
     run_local,
 )
@@ -69,7 +69,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--python",
         default=None,
-        help="interpreter for `python3` in pod commands (default: ./.mxnet-venv/bin/python if present, else python3)",
+        help=(
+            "interpreter for `python3` in pod commands, checked to import mxnet and numpy before any pod starts "
+            "(default: run-local's own interpreter if it has mxnet, else ./.mxnet-venv/bin/python, else python3)"
+        ),
+    )
+    parser.add_argument(
+        "--code",
+        default=None,
+        metavar="DIR",
+        help="a local checkout of the repository a git-code release clones: the pods get a copy of DIR where the clone would have put it, and the clone init container does not run",
     )
     parser.add_argument(
         "--skip-init",
@@ -126,6 +135,7 @@ def _main(args: argparse.Namespace, stream: IO[str] | None = None) -> int:
             kill=args.kill,
             stall=args.stall,
             audit=args.audit,
+            code=args.code,
         )
     except Terminated:
         # Everything was cleaned up on the way here; 128 + SIGTERM, as a shell reports it.

@@ -202,12 +202,13 @@ def run_local(
     kills = resolve_kills(kill, the_plan.manifests, float(timeout))
     chosen_python, origin = choose_python(python)
     interpreter = _interpreter(chosen_python)
-    if runs_mxnet(the_plan):
-        origin += f"; {check_python(interpreter, origin)}"
     notes = list(the_plan.notes)
     chosen = _choose(isolation, notes)
     if chosen == "namespaces":
         _refuse_git_clone(the_plan)
+    # Last of the checks, as the slowest (it imports mxnet): the manifests' own problems first.
+    if runs_mxnet(the_plan):
+        origin += f"; {check_python(interpreter, origin)}"
     notes += _differences(the_plan, f"{chosen_python} ({origin})", chosen)
     width = max(
         len(p.name) + max((len(c.name) + 1 for c in (*p.init_containers, *p.containers[1:])), default=0)

@@ -13,11 +13,14 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.requirements import Requirement
 
 from mxnet_construct import Entrypoint, GitRepository, LocalFiles, cli
 from mxnet_construct.runner import RunLocalError, plan, run_local
@@ -202,6 +205,51 @@ def test_the_mxnet_interpreter_is_named_with_its_versions(tmp_path: Path) -> Non
     result = run_local(documents=docs, python=str(MXNET_PYTHON), isolation="none", timeout=60, out=out)
     assert result.ok, out.getvalue()
     assert "(given with --python; mxnet 1.9.1, numpy 1.23.5)" in out.getvalue()
+
+
+def test_the_local_extra_brings_the_mxnet_the_dev_venv_has() -> None:
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["local"]
+    pins = {Requirement(r).name: Requirement(r) for r in extra}
+    assert {name: str(req.specifier) for name, req in pins.items()} == {"mxnet": "==1.9.1", "numpy": "==1.23.5"}
+    here = {"sys_platform": "linux", "platform_machine": "x86_64", "python_version": "3.11"}
+    assert all(req.marker is not None and req.marker.evaluate(here) for req in pins.values())
+    assert not any(req.marker and req.marker.evaluate({**here, "platform_machine": "aarch64"}) for req in pins.values())
+    # The tests' .mxnet-venv is built with the same pins (Makefile).
+    assert "pip install -q mxnet==1.9.1 numpy==1.23.5" in (ROOT / "Makefile").read_text()
+    assert INSTALL == 'pip install "mxnet-construct[local]"'
+
+
+@pytest.mark.mxnet
+def test_run_local_uses_its_own_environment_when_that_has_mxnet(tmp_path: Path) -> None:
+    """As after ``pip install "mxnet-construct[local]"``: one environment with both, outside the repository."""
+    mxnet_site = next((ROOT / ".mxnet-venv").glob("lib/python3*/site-packages"))
+    env = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    site = next(env.glob("lib/python3*/site-packages"))
+    # MXNet's packages first (its numpy), then this package and its dependencies.
+    dev_site = sysconfig.get_paths()["purelib"]
+    (site / "both.pth").write_text(
+        f"import site; site.addsitedir({str(mxnet_site)!r}); site.addsitedir({dev_site!r})\n"
+    )
+    path = tmp_path / "train.k8s.yaml"
+    script = "import mxnet, numpy\nprint('trained with', mxnet.__version__)\n"
+    path.write_text(
+        synth_yaml(
+            make_chart(release="solo", code=LocalFiles(files={"t.py": script}), entrypoint=Entrypoint(file="t.py"))
+        )
+    )
+    python = env / "bin" / "python"
+    done = subprocess.run(
+        [str(python), "-m", "mxnet_construct", "run-local", str(path), "--isolation", "none", "--timeout", "60"],
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"run {python} (run-local's own environment, which has mxnet; mxnet 1.9.1, numpy 1.23.5)" in done.stdout
+    assert "trained with 1.9.1" in done.stdout
 
 
 # ---------------------------------------------------------------------------------------

@@ -248,7 +248,8 @@ def test_run_local_uses_its_own_environment_when_that_has_mxnet(tmp_path: Path) 
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"run {python} (run-local's own environment, which has mxnet; mxnet 1.9.1, numpy 1.23.5)" in done.stdout
+    # Shown as the user would type it from where run-local ran.
+    assert "run env/bin/python (run-local's own environment, which has mxnet; mxnet 1.9.1, numpy 1.23.5)" in done.stdout
     assert "trained with 1.9.1" in done.stdout
 
 

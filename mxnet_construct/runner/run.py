@@ -75,6 +75,13 @@ def _interpreter(interpreter: str) -> str:
     return os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(found))), os.path.basename(found))
 
 
+def _shown(path: str) -> str:
+    """``path`` relative to the current directory when it lies below it, as the user would type it."""
+    here = os.getcwd()
+    absolute = os.path.abspath(path)
+    return os.path.relpath(absolute, here) if absolute.startswith(here + os.sep) else path
+
+
 def _choose(isolation: Isolation, notes: list[str]) -> Literal["namespaces", "none"]:
     if isolation == "none":
         return "none"
@@ -209,7 +216,7 @@ def run_local(
     # Last of the checks, as the slowest (it imports mxnet): the manifests' own problems first.
     if runs_mxnet(the_plan):
         origin += f"; {check_python(interpreter, origin)}"
-    notes += _differences(the_plan, f"{chosen_python} ({origin})", chosen)
+    notes += _differences(the_plan, f"{_shown(chosen_python)} ({origin})", chosen)
     width = max(
         len(p.name) + max((len(c.name) + 1 for c in (*p.init_containers, *p.containers[1:])), default=0)
         for p in the_plan.pods

@@ -184,6 +184,27 @@ def test_an_interpreter_without_mxnet_is_refused_within_seconds(
     assert captured.out == ""
 
 
+def test_an_mxnet_that_fails_to_import_is_refused_with_its_error(tmp_path: Path) -> None:
+    # A venv holding an mxnet that breaks on import, as mxnet 1.9.1 does next to numpy >= 1.24.
+    env = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    site = next(env.glob("lib/python3*/site-packages"))
+    for name, version, body in (
+        ("numpy", "1.26.4", "bool_ = bool\n"),
+        ("mxnet", "1.9.1", "import numpy\nnumpy.bool\n"),
+    ):
+        (site / name).mkdir()
+        (site / name / "__init__.py").write_text(body)
+        (site / f"{name}-{version}.dist-info").mkdir()
+        (site / f"{name}-{version}.dist-info" / "METADATA").write_text(f"Name: {name}\nVersion: {version}\n")
+    docs = synth(make_chart(code=LocalFiles(files={"t.py": "1\n"}), entrypoint=Entrypoint(file="t.py")))
+    python = str(env / "bin" / "python")
+    with pytest.raises(RunLocalError) as err:
+        run_local(documents=docs, python=python, isolation="none", timeout=30)
+    assert f"python: {python} (given with --python) has mxnet and numpy but cannot import them" in str(err.value)
+    assert "AttributeError: module 'numpy' has no attribute 'bool'" in str(err.value)
+
+
 def test_pods_that_do_not_run_mxnet_need_no_mxnet() -> None:
     result = run_local(
         documents=[pod("p", [sh("c", "python3 -c 'print(6 * 7)'")])],

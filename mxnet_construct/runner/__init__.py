@@ -10,6 +10,9 @@ securityContext the manifests ask for:
 * :mod:`.plan` resolves every container's argv, env, volumes and security, validating
   each name and path as the API server would (:mod:`.validate`, :mod:`.security`);
 * :mod:`.workspace` lays out the run directory, and nothing is written outside it;
+* :mod:`.checkout` puts a local checkout (``--code``) where a pod's ``git clone`` would
+  have put the code; :mod:`.interpreter` chooses the pods' ``python3`` and checks that it
+  imports MXNet before any pod starts;
 * :mod:`.sandbox` runs each container under runc with an OCI config built from its pod
   spec (``--isolation namespaces``, needs root and runc), :mod:`.plain` as a plain process
   with rewritten paths (``--isolation none``); ``auto`` picks the sandbox when it can;
@@ -18,6 +21,7 @@ securityContext the manifests ask for:
   (:mod:`.faults`) and decides the verdict;
 * :mod:`.audit` records every connection and DNS query of the pods and checks each against
   the NetworkPolicies (:mod:`mxnet_construct.policies.network`);
+  :mod:`.verdict` names the cause of a failed run (a crash loop before a hang);
   :mod:`.report` holds the results and the summary table.
 
 ps-lite never times out, so every wait is bounded: a run still going at ``timeout`` is

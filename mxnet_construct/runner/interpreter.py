@@ -23,9 +23,19 @@ from .model import Plan, RunLocalError
 # The one command that gives run-local's own environment MXNet (the `local` extra pins
 # mxnet 1.9.1 and the numpy it imports with, where wheels exist: Linux x86-64, Python 3.11).
 INSTALL = 'pip install "mxnet-construct[local]"'
-# Importing mxnet 1.9.1 takes a second or two; far longer means something is wrong too.
+# Finding the packages takes an interpreter's start-up; importing mxnet 1.9.1 a second or
+# two on an idle machine, many more on a busy one.
 CHECK_TIMEOUT = 30.0
-_PROBE = "import mxnet, numpy; print(f'mxnet {mxnet.__version__}, numpy {numpy.__version__}')"
+IMPORT_TIMEOUT = 120.0
+# Looks mxnet and numpy up without importing them, as the import system would find them.
+_FIND = """
+import importlib.metadata as md, importlib.util as u, sys
+missing = [m for m in ("mxnet", "numpy") if u.find_spec(m) is None]
+if missing:
+    sys.exit("ModuleNotFoundError: No module named " + " nor ".join(repr(m) for m in missing))
+print(f"mxnet {md.version('mxnet')}, numpy {md.version('numpy')}")
+"""
+_IMPORT = "import mxnet, numpy"
 
 
 def _own_environment_has_mxnet() -> bool:
@@ -76,39 +86,70 @@ def runs_mxnet(the_plan: Plan) -> bool:
 def check_python(python: str, origin: str) -> str:
     """``mxnet X, numpy Y``: the versions ``python`` imports; refuses if it cannot import both.
 
+    Two probes: the first only looks the packages up (no import), so a missing one is
+    refused within seconds even on a busy machine; the second imports them, which is what
+    the pods will do, and refuses on the error they would crash with (mxnet 1.9.1 with a
+    numpy it cannot use, a broken install). An import still going after
+    :data:`IMPORT_TIMEOUT` seconds is not held against the interpreter: the pods may be as
+    slow, and the timeout catches a hang.
+
     ``origin`` says how ``python`` was chosen (:func:`choose_python`), for the message.
 
     Raises:
-        RunLocalError: ``python`` did not import both within :data:`CHECK_TIMEOUT` seconds.
+        RunLocalError: ``python`` does not run, lacks mxnet or numpy, or fails to import them.
     """
     fix = (
         f"install MXNet into run-local's environment with `{INSTALL}` (wheels exist for Linux x86-64 with Python 3.11), "
         "or pass --python PATH naming an interpreter that imports mxnet 1.9.1 and numpy 1.23"
     )
+    where = f"python: {python} ({origin})"
+    found = _probe(python, _FIND, CHECK_TIMEOUT)
+    if found is None:
+        raise RunLocalError(f"{where} did not answer within {CHECK_TIMEOUT:g}s; {fix}")
+    if isinstance(found, OSError):
+        raise RunLocalError(f"{where} cannot run: {found.strerror}; {fix}")
+    if found.returncode != 0:
+        raise RunLocalError(
+            f"{where} cannot import mxnet and numpy ({_last_line(found)}); every pod running python3 would crash; {fix}"
+        )
+    imported = _probe(python, _IMPORT, IMPORT_TIMEOUT)
+    if isinstance(imported, subprocess.CompletedProcess) and imported.returncode != 0:
+        raise RunLocalError(
+            f"{where} has mxnet and numpy but cannot import them ({_last_line(imported)}); every pod running python3 would crash; {fix}"
+        )
+    return found.stdout.strip()
+
+
+def _probe(python: str, code: str, timeout: float) -> subprocess.CompletedProcess[str] | OSError | None:
+    """``python -c code`` in a clean environment; None if it did not end within ``timeout``."""
     with tempfile.TemporaryDirectory(prefix="mxnet-run-local-check-") as home:
         try:
-            done = subprocess.run(
-                [python, "-c", _PROBE],
+            return subprocess.run(
+                [python, "-c", code],
                 env={"PATH": BASE_PATH, "HOME": home, "LC_ALL": "C.UTF-8"},
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
                 text=True,
-                timeout=CHECK_TIMEOUT,
+                timeout=timeout,
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            raise RunLocalError(
-                f"python: {python} ({origin}) did not import mxnet and numpy within {CHECK_TIMEOUT:g}s; {fix}"
-            ) from None
+            return None
         except OSError as err:
-            raise RunLocalError(f"python: {python} ({origin}) cannot run: {err.strerror}; {fix}") from None
-    if done.returncode != 0:
-        lines = [line for line in done.stderr.splitlines() if line.strip()]
-        why = lines[-1].strip() if lines else f"exit code {done.returncode}"
-        raise RunLocalError(
-            f"python: {python} ({origin}) cannot import mxnet and numpy ({why}); every pod running python3 would crash; {fix}"
-        )
-    return done.stdout.strip()
+            return err
 
 
-__all__ = ["CHECK_TIMEOUT", "INSTALL", "check_python", "choose_python", "default_python", "runs_mxnet"]
+def _last_line(done: subprocess.CompletedProcess[str]) -> str:
+    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+    return lines[-1] if lines else f"exit code {done.returncode}"
+
+
+__all__ = [
+    "CHECK_TIMEOUT",
+    "IMPORT_TIMEOUT",
+    "INSTALL",
+    "check_python",
+    "choose_python",
+    "default_python",
+    "runs_mxnet",
+]

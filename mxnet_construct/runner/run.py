@@ -161,7 +161,9 @@ def run_local(
         timeout: Seconds the whole run may take. Pods still running then are killed and
             the run fails naming them (ps-lite itself never times out).
         python: Interpreter that ``python3`` and ``python`` run in the pods; default
-            :func:`default_python` (the project's ``.mxnet-venv`` when present).
+            :func:`default_python` (run-local's own when it has mxnet, else the project's
+            ``.mxnet-venv``). When the pods run MXNet it must import mxnet and numpy, or the
+            run is refused before any pod starts (:mod:`.interpreter`).
         skip_init: Init containers (by name) not to run, e.g. ``git-clone-repository``,
             which cannot clone without a network.
         allow_running: Pods of long-running workloads (Deployment, StatefulSet, ...)
@@ -187,7 +189,8 @@ def run_local(
         A :class:`RunResult`; ``ok`` is true only if every pod that has to finish exited 0.
 
     Raises:
-        RunLocalError: the manifests cannot be run locally (before anything started).
+        RunLocalError: the manifests, ``code``, ``kill`` or the interpreter cannot be used
+            (raised before any pod started).
         Terminated: SIGTERM arrived; everything was cleaned up first.
     """
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:

@@ -161,7 +161,8 @@ class Supervisor:
         self.queue: list[tuple[float, int, StartPod | RestartContainer]] = []
         self.seq = 0
         self.dying: list[Handle] = []
-        self.by_fault: set[int] = set()  # ids of handles a --kill SIGKILLed
+        # Handles a --kill SIGKILLed, by id; holding them keeps their ids from being reused.
+        self.by_fault: dict[int, Handle] = {}
         self.missed: list[str] = []  # --kill faults that never happened, and why
         self.readers: list[threading.Thread] = []
         self.pods = [
@@ -291,7 +292,7 @@ class Supervisor:
         r.result.kills.append(kill.spec)
         self._event("kill", f"--kill {kill.spec}: SIGKILL to pod {kill.pod} (attempt {r.attempt})", kill.pod)
         for handle in r.handles.values():
-            self.by_fault.add(id(handle))
+            self.by_fault[id(handle)] = handle
             self.launcher.kill(handle)
 
     # -- decisions -----------------------------------------------------------------------
@@ -494,7 +495,6 @@ class Supervisor:
         ok, reason = decide(
             [r.result for r in self.pods],
             Ending(
-                seconds=end,
                 timeout=self.timeout,
                 stall=self.stall,
                 stalled=self.stalled,

@@ -24,7 +24,6 @@ LAST_LINES = 5
 class Ending:
     """How the supervisor's loop ended, and what it saw on the way."""
 
-    seconds: float
     timeout: float
     stall: float
     stalled: bool

@@ -102,6 +102,43 @@ def test_code_is_refused_for_a_release_without_git_code_and_for_a_bad_dir(
     assert captured.out == ""
 
 
+def test_a_private_clone_needs_no_credentials_with_code(tmp_path: Path) -> None:
+    # The clone's token Secret is not in the manifests (it never is in a dry run); with
+    # --code the clone does not run, so neither its Secret nor its environment is needed.
+    helper = "credential.helper=!f() { echo password=$(cat /git-auth/password); }; f"
+    clone = {
+        "name": "git-clone-repository",
+        "image": "git",
+        "command": [
+            "git",
+            "-c",
+            "credential.helper=",
+            "-c",
+            helper,
+            "clone",
+            "--",
+            "https://git.example.com/x.git",
+            "/app",
+        ],
+        "envFrom": [{"secretRef": {"name": "git-env"}}],
+        "volumeMounts": [
+            {"name": "code", "mountPath": "/app"},
+            {"name": "git-auth", "mountPath": "/git-auth", "readOnly": True},
+        ],
+    }
+    main = sh("c", "cat /app/VERSION", volumeMounts=[{"name": "code", "mountPath": "/app"}])
+    volumes = [{"name": "code", "emptyDir": {}}, {"name": "git-auth", "secret": {"secretName": "git-token"}}]
+    doc = pod("p", [main], initContainers=[clone], volumes=volumes)
+    with pytest.raises(RunLocalError, match="Secret 'git-token'"):
+        plan([doc])
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "VERSION").write_text("v7\n")
+    result = run_local(documents=[doc], code=repo, python=sys.executable, isolation="none", timeout=20)
+    assert result.ok, result.summary()
+    assert result.pod("p").log == "v7" and list(result.pod("p").containers) == ["c"]
+
+
 def test_the_copy_never_follows_a_symlink_and_skips_special_files(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()

@@ -13,13 +13,15 @@ out. Nothing in ``DIR`` can therefore make the runner (root) read or write outsi
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import posixpath
 import shutil
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .model import ContainerPlan, Plan, PodPlan, RunLocalError
 from .workspace import Workspace
@@ -29,11 +31,58 @@ _COPY_CHUNK = 1 << 20
 
 def is_git_clone(argv: Sequence[str]) -> bool:
     """Whether a command runs ``git clone`` (directly or in a shell script)."""
+    if argv and posixpath.basename(argv[0]) == "git":
+        # Options before the subcommand (`-c credential.helper=...`) may hold spaces.
+        return "clone" in argv[1:]
     words = " ".join(argv).split()
     return any(
         posixpath.basename(w) == "git" and i + 1 < len(words) and "clone" in words[i + 1 : i + 6]
         for i, w in enumerate(words)
     )
+
+
+def _argv(container: Mapping[str, Any]) -> list[str]:
+    return [str(w) for w in (container.get("command") or []) + (container.get("args") or [])]
+
+
+def without_clone_inputs(docs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``docs`` with what only the ``git clone`` init containers use taken out of every pod spec.
+
+    With ``--code`` the clone does not run, so its credentials (an ssh key or token Secret,
+    a passwd file) are not needed: a user dry-running a private repository's release need
+    not hand them to run-local. The volumes no other container mounts go, with the clone's
+    mounts of them and its environment; the clone container itself stays, so that
+    :func:`use_checkout` can tell where the code goes.
+    """
+    out = copy.deepcopy([dict(d) for d in docs])
+    for doc in out:
+        for spec in _pod_specs(doc):
+            inits = [c for c in spec.get("initContainers") or [] if isinstance(c, dict)]
+            clones = [c for c in inits if is_git_clone(_argv(c))]
+            if not clones:
+                continue
+            others = [c for c in (*inits, *(spec.get("containers") or [])) if isinstance(c, dict) and c not in clones]
+            kept = {m.get("name") for c in others for m in c.get("volumeMounts") or [] if isinstance(m, dict)}
+            dropped = {m.get("name") for c in clones for m in c.get("volumeMounts") or [] if isinstance(m, dict)} - kept
+            for clone in clones:
+                clone["volumeMounts"] = [m for m in clone.get("volumeMounts") or [] if m.get("name") not in dropped]
+                clone.pop("env", None)
+                clone.pop("envFrom", None)
+            if isinstance(spec.get("volumes"), list):
+                spec["volumes"] = [v for v in spec["volumes"] if not (isinstance(v, dict) and v.get("name") in dropped)]
+    return out
+
+
+def _pod_specs(node: Any) -> Iterator[dict[str, Any]]:
+    """Every pod spec in a manifest (a Pod's, a workload template's, a JobSet's jobs')."""
+    if isinstance(node, dict):
+        if isinstance(node.get("containers"), list):
+            yield node
+        for value in node.values():
+            yield from _pod_specs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _pod_specs(item)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,4 +228,4 @@ def _copy_file(source: str, dest: Path, mode: int) -> None:
             os.fchmod(out.fileno(), mode & 0o777)
 
 
-__all__ = ["Checkout", "CheckoutWorkspace", "copy_tree", "is_git_clone", "use_checkout"]
+__all__ = ["Checkout", "CheckoutWorkspace", "copy_tree", "is_git_clone", "use_checkout", "without_clone_inputs"]

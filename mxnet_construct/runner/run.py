@@ -21,7 +21,7 @@ from typing import IO, Any, Literal, TypeAlias
 
 from ..policies.restart import RestartMachine
 from .audit import Audit
-from .checkout import CheckoutWorkspace, is_git_clone, use_checkout
+from .checkout import CheckoutWorkspace, is_git_clone, use_checkout, without_clone_inputs
 from .faults import resolve_kills
 from .host import BASE_PATH
 from .interpreter import INSTALL, check_python, choose_python, runs_mxnet
@@ -200,6 +200,8 @@ def run_local(
     if isinstance(stall, bool) or not isinstance(stall, int | float) or stall <= 0:
         raise RunLocalError(f"stall: {stall!r} is not valid; give a number of seconds > 0")
     docs = load_manifests(paths) + [dict(d) for d in documents or ()]
+    if code is not None:
+        docs = without_clone_inputs(docs)
     the_plan = plan(docs, skip_init=skip_init)
     checkout = None
     if code is not None:

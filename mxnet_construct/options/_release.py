@@ -345,7 +345,7 @@ class MXNetOptions:
         object.__setattr__(self, "init_containers", _check_containers("init_containers", self.init_containers))
         for role in ("scheduler", "server", "worker"):
             v.check_type(role, getattr(self, role), RoleOptions, "a RoleOptions")
-            getattr(self, role).validate(role)
+            getattr(self, role)._checked(role)
         v.check_choice("lifecycle", self.lifecycle, LIFECYCLES)
         v.check_type("job", self.job, JobOptions, "a JobOptions")
         if self.gang_scheduler is not None:

@@ -123,12 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mxnet-construct {args.command}: error: {_one_line(err)}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as err:
-        extra = EXTRAS.get((err.name or "").partition(".")[0])
-        if extra is None:
+        needed = EXTRAS.get((err.name or "").partition(".")[0])
+        if needed is None:
             raise
         print(
             f"mxnet-construct {args.command}: error: this needs the {err.name!r} package; "
-            f'install the extra: pip install "mxnet-construct[{extra}]"',
+            f'install the extra: pip install "mxnet-construct[{needed}]"',
             file=sys.stderr,
         )
         return 2

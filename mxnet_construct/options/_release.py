@@ -231,8 +231,10 @@ class MXNetOptions:
         gang_scheduler: ``volcano`` or ``scheduler-plugins`` emits a PodGroup so the
             release is scheduled all at once or not at all.
         network_policy: The release's NetworkPolicy.
-        pod_disruption_budget: Emit a PodDisruptionBudget that blocks voluntary evictions
-            of a running distributed job (a drain then waits until the job ends).
+        pod_disruption_budget: Emit a PodDisruptionBudget (distributed mode). With
+            ``lifecycle="job"``/``"jobset"`` it keeps every pod of a running job (a drain
+            waits until the job ends); long-running pods never end, so a drain may evict
+            them one at a time.
         service_account: True emits a ServiceAccount ``<fullname>`` with no API token
             mounted; False uses the namespace's default account; the name of an existing
             account (or a cdk8s-plus ``ServiceAccount``) makes the pods use it and emits

@@ -142,3 +142,15 @@ def _app() -> Any:
     import cdk8s
 
     return cdk8s.Testing.app()
+
+
+def test_run_local_reads_quantities_with_the_same_parser() -> None:
+    from mxnet_construct.runner.model import RunLocalError
+    from mxnet_construct.runner.security import quantity
+
+    assert quantity("1e3", "x") == 1000
+    assert quantity("1E", "x") == 10**18
+    assert quantity("+512Mi", "x") == 512 * 2**20
+    for bad in ("-1Gi", "1Qi", None):
+        with pytest.raises(RunLocalError, match="x: .* is not a Kubernetes quantity"):
+            quantity(bad, "x")

@@ -67,10 +67,10 @@ _INT32_MAX = 2**31 - 1
 def quantity(value: object, field: str) -> Decimal:
     """A non-negative Kubernetes quantity (``512Mi``, ``1.5``, ``500m``, ``1e3``) as a number."""
     try:
-        number = parse_quantity(value)
+        number: Decimal | None = parse_quantity(value)
     except QuantityError:
-        number = Decimal(-1)
-    if number < 0:
+        number = None
+    if number is None or number < 0:
         raise RunLocalError(f"{field}: {value!r} is not a Kubernetes quantity (e.g. 512Mi, 2, 500m)")
     return number
 

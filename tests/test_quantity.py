@@ -152,5 +152,5 @@ def test_run_local_reads_quantities_with_the_same_parser() -> None:
     assert quantity("1E", "x") == 10**18
     assert quantity("+512Mi", "x") == 512 * 2**20
     for bad in ("-1Gi", "1Qi", None):
-        with pytest.raises(RunLocalError, match="x: .* is not a Kubernetes quantity"):
+        with pytest.raises(RunLocalError, match=r"x: .* is not a Kubernetes quantity"):
             quantity(bad, "x")

@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(NODE_MAJOR)
 export CDK8S_CHECK_UPGRADE := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: all setup graphviz runc synth wheel examples test lint fuzz bench helm imports constraints min-deps k8s-types clean mxnet-venv checkov-venv
+.PHONY: all setup graphviz runc synth examples test lint fuzz bench helm imports constraints min-deps k8s-types clean mxnet-venv checkov-venv
 
 all: synth
 
@@ -73,17 +73,18 @@ synth: setup
 	chmod 755 "$$new"; old="$$out.old.$$$$"; \
 	if [ -e "$$out" ]; then mv "$$out" "$$old"; fi; mv "$$new" "$$out"; rm -rf "$$old"
 
+# A wheel and an sdist of the library, under build/ (dist/ holds the synthesized manifests).
+.PHONY: wheel
+WHEEL_DIR := build/wheel
+wheel: $(VENV)/.stamp
+	rm -rf $(WHEEL_DIR)
+	$(VENV)/bin/python -m build --outdir $(WHEEL_DIR) .
+
 # Each example is a cdk8s project of its own: `cdk8s synth` in its folder writes that folder's
 # dist/ (git-ignored, or committed for gitops_multi), never the root dist/.
 EXAMPLES := $(patsubst %/cdk8s.yaml,%,$(wildcard examples/*/cdk8s.yaml))
 examples: setup
 	@set -e; for dir in $(EXAMPLES); do (cd $$dir && ../../$(CDK8S) synth); done
-
-# A wheel and an sdist of the library, under build/ (dist/ holds the synthesized manifests).
-WHEEL_DIR := build/wheel
-wheel: $(VENV)/.stamp
-	rm -rf $(WHEEL_DIR)
-	$(VENV)/bin/python -m build --outdir $(WHEEL_DIR) .
 
 test: setup mxnet-venv checkov-venv runc
 	$(VENV)/bin/pytest

@@ -390,6 +390,9 @@ def test_links_resolve(page: Path) -> None:
 # --- python blocks ---------------------------------------------------------------------------
 
 PYTHON_PAGES = [ROOT / "README.md", ROOT / "docs" / "customizing.md"]
+
+
+# The lifecycle guide's example is a whole app as well.
 PYTHON_PAGES.append(ROOT / "docs" / "lifecycle.md")
 
 

@@ -70,10 +70,25 @@ $(CHECKOV_VENV)/.stamp:
 	$(CHECKOV_VENV)/bin/checkov --version
 	touch $@
 
-# OUT lets the tests synthesize elsewhere with the very same command.
+# OUT lets the tests synthesize elsewhere with the very same command. The cdk8s CLI empties
+# its output folder before the app runs, so a failing app would leave OUT empty, and a commit
+# of that would make Argo CD or Flux prune the release. Synthesize into a fresh sibling folder
+# and swap it in only when the app succeeded.
 OUT ?= dist
 synth: setup
-	$(CDK8S) synth --output $(OUT)
+	@set -e; out='$(patsubst %/,%,$(OUT))'; new=$$(mktemp -d "$$out.new.XXXXXX"); \
+	if ! $(CDK8S) synth --output "$$new"; then \
+		rm -rf "$$new"; echo "synth failed: $$out/ left as it was" >&2; exit 1; \
+	fi; \
+	chmod 755 "$$new"; old="$$out.old.$$$$"; \
+	if [ -e "$$out" ]; then mv "$$out" "$$old"; fi; mv "$$new" "$$out"; rm -rf "$$old"
+
+# A wheel and an sdist of the library, under build/ (dist/ holds the synthesized manifests).
+.PHONY: wheel
+WHEEL_DIR := build/wheel
+wheel: $(VENV)/.stamp
+	rm -rf $(WHEEL_DIR)
+	$(VENV)/bin/python -m build --outdir $(WHEEL_DIR) .
 
 # Each example is a cdk8s project of its own: `cdk8s synth` in its folder writes that folder's
 # dist/ (git-ignored, or committed for gitops_multi), never the root dist/.

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from . import _validate as v
+from . import _quantity
 from . import contract as c
 from ._render import Doc, document, metadata
 from .contract import Component, Names
@@ -102,34 +102,13 @@ def job_set(names: Names, options: MXNetOptions, replicated_jobs: list[Doc]) -> 
 # ---------------------------------------------------------------------------------------
 # Gang scheduling
 
-_BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
-_DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
-
 
 def parse_quantity(value: str | int | float) -> Decimal:
-    """A Kubernetes quantity as an exact number (``"500m"`` -> 0.5, ``"1Gi"`` -> 1073741824)."""
-    match = v.QUANTITY.match(str(value))
-    if match is None:
-        raise ValueError(f"resources: {value!r} is not a Kubernetes quantity")
-    number, suffix = Decimal(match["number"]), match["suffix"] or ""
-    if suffix in _BINARY:
-        return number * Decimal(1024) ** _BINARY[suffix]
-    exponent = int(suffix[1:]) if suffix[:1] in ("e", "E") else _DECIMAL[suffix]
-    return Decimal(number.scaleb(exponent))
-
-
-def format_quantity(value: Decimal) -> str:
-    """The shortest exact spelling: whole binary units for big numbers, milli-units for fractions."""
-    if value == value.to_integral_value():
-        whole = int(value)
-        for suffix, power in sorted(_BINARY.items(), key=lambda item: -item[1]):
-            if whole and whole % (1024**power) == 0:
-                return f"{whole // 1024**power}{suffix}"
-        return str(whole)
-    milli = value.scaleb(3)
-    if milli == milli.to_integral_value():
-        return f"{int(milli)}m"
-    return format(value.normalize(), "f")
+    """A Kubernetes quantity as an exact number; a pod template's resources, read back."""
+    try:
+        return _quantity.parse_quantity(value)
+    except _quantity.QuantityError as err:
+        raise ValueError(f"resources: {err}") from None
 
 
 def pod_requests(pod_spec: Mapping[str, Any]) -> dict[str, Decimal]:
@@ -161,7 +140,7 @@ def min_resources(docs: Iterable[Mapping[str, Any]]) -> dict[str, str]:
         count = workload.concurrent
         for key, qty in pod_requests(workload.pod_spec).items():
             total[key] = total.get(key, Decimal(0)) + qty * count
-    return {key: format_quantity(total[key]) for key in sorted(total) if total[key]}
+    return {key: _quantity.format_quantity(total[key]) for key in sorted(total) if total[key]}
 
 
 def pod_group(names: Names, options: MXNetOptions, docs: Iterable[Mapping[str, Any]]) -> Doc:

@@ -547,14 +547,19 @@ def network_policy(names: Names, options: MXNetOptions) -> Doc:
 
 
 def disruption_budget(names: Names, options: MXNetOptions) -> Doc:
-    # minAvailable as a whole number works across controllers of any kind (Jobs have no
-    # scale subresource, which maxUnavailable would need).
+    """What a node drain may do to the release's pods; the reasons are in docs/security.md."""
+    # Long-running pods never finish, so keeping all of them would block every drain
+    # forever: drains go one pod at a time (Deployments and StatefulSets have the scale
+    # subresource maxUnavailable needs). A Job's pods finish, so a drain waits for the run
+    # to end rather than stall it; Jobs have no scale subresource, so that is a minAvailable.
+    long_running = options.lifecycle == "long-running"
+    budget: Doc = {"maxUnavailable": 1} if long_running else {"minAvailable": c.pods(options)}
     return document(
         "policy/v1",
         "PodDisruptionBudget",
         metadata(names, names.fullname, None),
         spec={
-            "minAvailable": c.pods(options),
+            **budget,
             "selector": {"matchLabels": c.release_selector(names)},
             # A pod that is not ready has already stalled the job; letting a drain evict it
             # keeps a broken job from blocking node maintenance forever.

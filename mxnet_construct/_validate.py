@@ -19,6 +19,8 @@ from itertools import pairwise
 from types import MappingProxyType
 from typing import Any, NoReturn
 
+from . import _quantity
+
 
 class OptionError(ValueError):
     """An option value that is refused: ``.field`` names it, ``.value`` is the value.
@@ -64,9 +66,7 @@ DNS_LABEL = _pattern(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 DNS_1035_LABEL = _pattern(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 DNS_SUBDOMAIN = _pattern(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 # Kubernetes resource.Quantity, as the API server parses it.
-QUANTITY = _pattern(
-    r"(?P<number>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?P<suffix>[eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?"
-)
+QUANTITY = _quantity.PATTERN
 # Kubernetes' env name rule (IsEnvVarName): letters, digits, '_', '-' and '.', not
 # starting with a digit.
 ENV_NAME = _pattern(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
@@ -220,11 +220,15 @@ def check_quantity(field: str, value: object) -> str | int | float:
             fail(field, value, "a quantity must be a finite, non-negative number")
         if isinstance(value, int) and value > INT64_SAFE_MAX:
             fail(field, value, f"a number above {INT64_SAFE_MAX} loses digits in JSON; write it as a string")
+        if value > _quantity.MAX:
+            fail(field, value, f"Kubernetes caps quantities at {_quantity.MAX} (about 8E); use a smaller value")
         return value
     if len(value) > 64 or not matches(QUANTITY, value):
         fail(field, value, "use a Kubernetes quantity such as '500m', '1', '8Gi' or '1.5G'")
     if value.startswith("-"):
         fail(field, value, "a quantity must not be negative")
+    if _quantity.parse_quantity(value) > _quantity.MAX:
+        fail(field, value, f"Kubernetes caps quantities at {_quantity.MAX} (about 8E); use a smaller value")
     return value
 
 

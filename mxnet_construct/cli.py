@@ -27,6 +27,9 @@ SUBCOMMANDS = {
     "run-local": "mxnet_construct.runner",
     "diagram": "mxnet_construct.diagram",
 }
+# Optional Python packages and the pyproject extra that installs each, so a command that
+# needs one says how to get it instead of printing a ModuleNotFoundError traceback.
+EXTRAS = {"graphviz": "diagram"}
 # The top-level --help lists every command from here, so it imports none of their modules.
 SUMMARIES = {
     "template": "render a release from a Helm values.yaml, like `helm template`",
@@ -118,6 +121,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
     except (UsageError, ValueError, TypeError, OSError) as err:
         print(f"mxnet-construct {args.command}: error: {_one_line(err)}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as err:
+        needed = EXTRAS.get((err.name or "").partition(".")[0])
+        if needed is None:
+            raise
+        print(
+            f"mxnet-construct {args.command}: error: this needs the {err.name!r} package; "
+            f'install the extra: pip install "mxnet-construct[{needed}]"',
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         return 130

@@ -161,6 +161,11 @@ class RoleConstruct(Construct):
         editing it in place is safe.
         """
         template = r.pod_template(self._names, self._options, self.component, claim_template=self._uses_claim_template)
+        # cdk8s puts the chart's labels on each object's metadata only; teams select pods by
+        # them too. Ours win a clash, and selectors never include them, so they can change.
+        chart_labels = cdk8s.Chart.of(self).labels
+        if chart_labels:
+            template["metadata"]["labels"] = {**chart_labels, **template["metadata"]["labels"]}
         return cast(PodTemplateSpec, template)
 
     def _checked_pod_template(self) -> Doc:

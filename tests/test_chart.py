@@ -761,7 +761,7 @@ def test_chart_validation(kwargs: dict[str, Any], error: type[Exception], match:
         (lambda: Entrypoint(args="--epochs 1"), r"entrypoint.args: expected a list"),
         (lambda: SecurityContext(run_as_user=0), r"security_context.run_as_user: 0"),
         (lambda: LocalFiles(files={"dir/train.py": "x"}), r"code.files key: 'dir/train.py'"),
-        (lambda: RoleOptions(gpus=-1), r"role.gpus: -1"),
+        (lambda: make_chart(mode="distributed", worker=RoleOptions(gpus=-1)), r"worker.gpus: -1"),
     ],
 )
 def test_option_validation(build: Any, match: str) -> None:

@@ -302,3 +302,26 @@ def test_an_alias_in_the_file_is_refused(tmp_path: Path, capsys: pytest.CaptureF
     text = "kind: ConfigMap\nmetadata: &m {name: a}\ndata: *m\n"
     assert main(["diagram", str(write(tmp_path, text))]) == 2
     assert "YAML aliases (*name) are not allowed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_images_without_the_diagram_extra_are_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    # None in sys.modules makes `import graphviz` raise ModuleNotFoundError, as when the
+    # extra is not installed.
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    out = tmp_path / f"x{suffix}"
+    assert main(["diagram", str(ROOT / "dist" / "mxnet-example.k8s.yaml"), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "mxnet-construct diagram: error: this needs the 'graphviz' package; "
+        'install the extra: pip install "mxnet-construct[diagram]"\n'
+    )
+    assert not out.exists()
+
+
+def test_mermaid_needs_no_extra(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    assert main(["diagram", str(ROOT / "dist" / "mxnet-example.k8s.yaml")]) == 0
+    assert capsys.readouterr().out.startswith("flowchart")

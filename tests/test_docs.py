@@ -392,6 +392,10 @@ def test_links_resolve(page: Path) -> None:
 PYTHON_PAGES = [ROOT / "README.md", ROOT / "docs" / "customizing.md", ROOT / "docs" / "private-code.md"]
 
 
+# The lifecycle guide's example is a whole app as well.
+PYTHON_PAGES.append(ROOT / "docs" / "lifecycle.md")
+
+
 def python_blocks() -> list[str]:
     blocks = [b.text for page in PYTHON_PAGES for b in page_blocks(page) if b.lang == "python"]
     return [b for b in blocks if "app.synth()" in b]

@@ -564,7 +564,7 @@ DEEP_PLACES: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
     ),
     "extra_env": ("env[A].value_from", lambda deep: {"extra_env": [EnvVar(name="A", value_from={"fieldRef": deep})]}),
     "worker": (
-        "role.affinity",
+        "worker.affinity",
         lambda deep: {"mode": "distributed", "worker": RoleOptions(affinity={"nodeAffinity": deep})},
     ),
     "sidecars": ("sidecars[0]", lambda deep: {"sidecars": [{"name": "s", "image": "busybox:1.36", "env": deep}]}),

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from mxnet_construct import Entrypoint, MXNetChart, PodTemplateSpec, Resources, RoleOptions, ServerPool
-from mxnet_construct._batch import format_quantity, parse_quantity
 from tests.helpers import find, make_chart, synth, synth_yaml, validate_documents
 
 # Run-to-completion lifecycles need an entrypoint file.
@@ -160,40 +158,3 @@ def test_min_resources_follow_subclass_hooks() -> None:
 def test_unknown_gang_scheduler_is_refused() -> None:
     with pytest.raises(ValueError, match="gang_scheduler: 'kueue'"):
         make_chart(**DIST, gang_scheduler="kueue")
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [
-        ("500m", Decimal("0.5")),
-        ("2", Decimal(2)),
-        ("1Gi", Decimal(1024**3)),
-        ("1.5G", Decimal(1_500_000_000)),
-        ("3e3", Decimal(3000)),
-        (4, Decimal(4)),
-        ("100Mi", Decimal(100 * 1024**2)),
-    ],
-)
-def test_parse_quantity(text: str | int, value: Decimal) -> None:
-    assert parse_quantity(text) == value
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (Decimal("1.5"), "1500m"),
-        (Decimal(3), "3"),
-        (Decimal(3 * 1024**3), "3Gi"),
-        (Decimal(1536 * 1024**2), "1536Mi"),
-        (Decimal(1000), "1000"),
-        (Decimal("0.0001"), "0.0001"),
-    ],
-)
-def test_format_quantity(value: Decimal, text: str) -> None:
-    assert format_quantity(value) == text
-    assert parse_quantity(text) == value
-
-
-def test_parse_quantity_rejects_garbage() -> None:
-    with pytest.raises(ValueError, match="'lots'"):
-        parse_quantity("lots")

@@ -185,7 +185,7 @@ ONE = "\N{FULLWIDTH DIGIT ONE}"  # a Unicode digit that `\d` matched
         (lambda: Resources(limits={"memory": f"{ONE}Gi"}), "resources.limits['memory']"),
         (lambda: Resources(limits={"cpu\n": "1"}), "resources.limits key"),
         (lambda: Persistence(size="8Gi\n"), "persistence.size"),
-        (lambda: RoleOptions(shm_size=f"{ONE}Gi"), "role.shm_size"),
+        (lambda: MXNetOptions(server=RoleOptions(shm_size=f"{ONE}Gi")), "server.shm_size"),
         (lambda: MXNetOptions(node_selector={"pool": "ml\n"}), "node_selector['pool']"),
         (lambda: MXNetOptions(node_selector={"pool\n": "ml"}), "node_selector key"),
         (lambda: Persistence(annotations={"backup\n": "daily"}), "persistence.annotations key"),

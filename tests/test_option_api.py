@@ -141,7 +141,7 @@ def test_option_fields_are_deeply_read_only() -> None:
     for frozen in (
         LocalFiles(files={"a.py": "x"}).files,
         Persistence(annotations={"a": "b"}).annotations,
-        RoleOptions(node_selector={"a": "b"}).node_selector,
+        MXNetOptions(mode="distributed", worker=RoleOptions(node_selector={"a": "b"})).worker.node_selector,
         EnvVar(name="A", value_from={"fieldRef": {"fieldPath": "status.podIP"}}).value_from,
         NetworkPolicyOptions(extra_egress=[{"to": []}]).extra_egress[0],
     ):

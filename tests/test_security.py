@@ -449,13 +449,32 @@ def test_without_the_service_account_pods_still_get_no_token() -> None:
         assert spec["automountServiceAccountToken"] is False
 
 
-def test_the_disruption_budget_protects_the_whole_job() -> None:
+def test_long_running_pods_never_block_a_drain_for_good() -> None:
+    # They never finish: a budget keeping all of them would hold every drain forever, so
+    # drains evict them one at a time.
     docs = synth(make_chart(mode="distributed", server_count=2, worker_count=3))
     pdb = find(docs, "PodDisruptionBudget")["spec"]
-    pods = sum(d["spec"].get("replicas", 1) for d in docs if d["kind"] in ("Deployment", "StatefulSet"))
-    assert pdb["minAvailable"] == pods == 6
+    assert pdb["maxUnavailable"] == 1 and "minAvailable" not in pdb
     assert all(matches(pdb["selector"], labels) for labels in pod_labels(docs))
     assert pdb["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
+
+
+@pytest.mark.parametrize("lifecycle", ["job", "jobset"])
+def test_the_disruption_budget_protects_a_running_job_whole(lifecycle: str) -> None:
+    # Job pods finish, so a drain waits for the run to end instead of stalling it; Jobs have
+    # no scale subresource, so the budget is a whole minAvailable: every pod of the gang.
+    job = {"lifecycle": lifecycle, "entrypoint": Entrypoint(file="train.py")}
+    docs = synth(make_chart(mode="distributed", server_count=2, worker_count=3, **job))
+    pdb = find(docs, "PodDisruptionBudget")["spec"]
+    assert pdb["minAvailable"] == 1 + 2 + 3 and "maxUnavailable" not in pdb
+    jobs = [d["spec"] for d in docs if d["kind"] == "Job"]
+    jobs += [r["template"]["spec"] for d in docs if d["kind"] == "JobSet" for r in d["spec"]["replicatedJobs"]]
+    labels = [job["template"]["metadata"]["labels"] for job in jobs]
+    assert len(labels) == 3 and all(matches(pdb["selector"], pod) for pod in labels)
+    assert pdb["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
+
+
+def test_no_disruption_budget_when_off_or_standalone() -> None:
     assert not [
         d
         for d in synth(make_chart(mode="distributed", pod_disruption_budget=False))

@@ -128,9 +128,10 @@ def test_chart_labels_and_namespace_reach_every_object_through_cdk8s() -> None:
     docs = synth(chart)
     assert all(d["metadata"]["namespace"] == "ml" for d in docs)
     assert all(d["metadata"]["labels"]["team"] == "vision" for d in docs)
-    # Pod templates are not chart metadata: selectors must not change with chart labels.
+    # Pods carry them too, but selectors (immutable on workloads) never do.
     workers = find(docs, "StatefulSet", "rel-mxnet-worker")
-    assert "team" not in workers["spec"]["template"]["metadata"]["labels"]
+    assert workers["spec"]["template"]["metadata"]["labels"]["team"] == "vision"
+    assert "team" not in workers["spec"]["selector"]["matchLabels"]
 
 
 def test_add_dependency_orders_the_output() -> None:

@@ -5,10 +5,12 @@ pickling."""
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import fields
 from typing import Any, Literal, Protocol, TypeAlias, TypeVar
 
+from .. import _quantity
 from .. import _validate as v
 
 Mode: TypeAlias = Literal["standalone", "distributed"]
@@ -97,3 +99,25 @@ def _check_abs_path(field_name: str, value: object) -> str:
     if not text.isprintable() or ".." in text.split("/"):
         v.fail(field_name, text, "a path has no control characters (such as a newline) and no '..' part")
     return text
+
+
+# Resources counted in bytes. A bare number there is bytes to Kubernetes, which nobody
+# means: `memory: 4096` is 4 KiB, and no container starts in it.
+BYTE_RESOURCES = frozenset({"memory", "ephemeral-storage", "storage"})
+_MIN_BYTES = 1024**2
+_BARE_NUMBER = re.compile(r"[0-9]*\.?[0-9]*", re.ASCII)
+
+
+def _check_bytes(field_name: str, value: str | int | float) -> None:
+    """Refuses a memory or storage quantity under 1Mi (call after ``v.check_quantity``)."""
+    if _quantity.parse_quantity(value) >= _MIN_BYTES:
+        return
+    text = str(value)
+    if _BARE_NUMBER.fullmatch(text) and float(text) > 0:
+        v.fail(
+            field_name,
+            value,
+            f"memory and storage are counted in bytes, so this is {text} bytes; "
+            f"write it with a unit, e.g. '{text}Gi' or '{text}Mi' (at least 1Mi)",
+        )
+    v.fail(field_name, value, "memory and storage under 1Mi are refused (nothing fits in them); e.g. '1Gi'")

@@ -11,7 +11,17 @@ from typing import Any, Literal
 from .. import _pod_parts
 from .. import _validate as v
 from .._validate import OptionError
-from ._common import ACCESS_MODES, AccessMode, NamedObject, Quantity, _check_abs_path, _keyword_hints, _set
+from ._common import (
+    ACCESS_MODES,
+    BYTE_RESOURCES,
+    AccessMode,
+    NamedObject,
+    Quantity,
+    _check_abs_path,
+    _check_bytes,
+    _keyword_hints,
+    _set,
+)
 from ._images import DEFAULT_VOLUME_PERMISSIONS_IMAGE, Image
 
 # Each EnvVarSource kind and the field Kubernetes requires in it.
@@ -49,6 +59,8 @@ class Resources:
             for name, qty in values.items():
                 v.check_label_key(f"{where}.{part} key", name)
                 v.check_quantity(f"{where}.{part}[{name!r}]", qty)
+                if name in BYTE_RESOURCES:
+                    _check_bytes(f"{where}.{part}[{name!r}]", qty)
 
     def to_json(self) -> dict[str, Any]:
         """The Kubernetes ``resources`` object."""
@@ -249,6 +261,7 @@ class Persistence:
         v.check_choice(f"{where}.access_mode", self.access_mode, ACCESS_MODES)
         _check_access_modes(where, self)
         v.check_quantity(f"{where}.size", self.size)
+        _check_bytes(f"{where}.size", self.size)
         v.check_str_mapping(f"{where}.annotations", self.annotations, keys="annotation")
 
     def modes(self) -> list[str]:
@@ -388,6 +401,10 @@ class RoleOptions:
         gpus: ``nvidia.com/gpu`` limit per pod. Above zero it also mounts a memory-backed
             ``/dev/shm``, which data loaders need.
         shm_size: Size limit of that ``/dev/shm`` volume.
+
+    The fields are checked (and frozen) when ``MXNetOptions`` or ``MXNetChart`` takes the
+    object, before anything is synthesized: only then is the role known, so an error says
+    ``worker.gpus`` rather than a bare ``gpus``.
     """
 
     resources: Resources | None = None
@@ -398,8 +415,9 @@ class RoleOptions:
     gpus: int = 0
     shm_size: Quantity = "1Gi"
 
-    def __post_init__(self) -> None:
-        self.validate("role")
+    def _checked(self, where: str) -> None:
+        """Validates as role ``where``, then freezes the mapping and sequence fields."""
+        self.validate(where)
         for name in ("node_selector", "tolerations", "affinity", "extra_env"):
             if getattr(self, name) is not None:
                 _set(self, name, v.freeze(getattr(self, name)))
@@ -417,6 +435,7 @@ class RoleOptions:
         _check_env_list(f"{where}.extra_env", self.extra_env)
         v.check_int(f"{where}.gpus", self.gpus, minimum=0, maximum=64)
         v.check_quantity(f"{where}.shm_size", self.shm_size)
+        _check_bytes(f"{where}.shm_size", self.shm_size)
 
 
 def _check_env_list(field_name: str, value: object) -> None:

@@ -231,8 +231,10 @@ class MXNetOptions:
         gang_scheduler: ``volcano`` or ``scheduler-plugins`` emits a PodGroup so the
             release is scheduled all at once or not at all.
         network_policy: The release's NetworkPolicy.
-        pod_disruption_budget: Emit a PodDisruptionBudget that blocks voluntary evictions
-            of a running distributed job (a drain then waits until the job ends).
+        pod_disruption_budget: Emit a PodDisruptionBudget (distributed mode). With
+            ``lifecycle="job"``/``"jobset"`` it keeps every pod of a running job (a drain
+            waits until the job ends); long-running pods never end, so a drain may evict
+            them one at a time.
         service_account: True emits a ServiceAccount ``<fullname>`` with no API token
             mounted; False uses the namespace's default account; the name of an existing
             account (or a cdk8s-plus ``ServiceAccount``) makes the pods use it and emits
@@ -345,7 +347,7 @@ class MXNetOptions:
         object.__setattr__(self, "init_containers", _check_containers("init_containers", self.init_containers))
         for role in ("scheduler", "server", "worker"):
             v.check_type(role, getattr(self, role), RoleOptions, "a RoleOptions")
-            getattr(self, role).validate(role)
+            getattr(self, role)._checked(role)
         v.check_choice("lifecycle", self.lifecycle, LIFECYCLES)
         v.check_type("job", self.job, JobOptions, "a JobOptions")
         if self.gang_scheduler is not None:

@@ -7,11 +7,11 @@ which is containerd's order. Limits become cgroup values (bytes, CPU millicores)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from .._quantity import QuantityError, parse_quantity
 from .model import DEFAULT_CAPABILITIES, RunLocalError, Security
 
 # Every capability Linux 6.x knows, so a typo in `add` is an error, not silently nothing.
@@ -61,36 +61,18 @@ KNOWN_CAPABILITIES = frozenset(
         "CHECKPOINT_RESTORE",
     ]
 )
-_QUANTITY = re.compile(r"([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?")
-_FACTORS: dict[str, Decimal | int] = {
-    "": 1,
-    "m": Decimal("0.001"),
-    "k": 10**3,
-    "M": 10**6,
-    "G": 10**9,
-    "T": 10**12,
-    "P": 10**15,
-    "E": 10**18,
-    "Ki": 2**10,
-    "Mi": 2**20,
-    "Gi": 2**30,
-    "Ti": 2**40,
-    "Pi": 2**50,
-    "Ei": 2**60,
-}
 _INT32_MAX = 2**31 - 1
 
 
 def quantity(value: object, field: str) -> Decimal:
-    """A Kubernetes quantity (``512Mi``, ``1.5``, ``500m``) as a number."""
-    text = str(value) if isinstance(value, int | float | str) and not isinstance(value, bool) else None
-    m = _QUANTITY.fullmatch(text or "")
-    if not m:
-        raise RunLocalError(f"{field}: {value!r} is not a Kubernetes quantity (e.g. 512Mi, 2, 500m)")
+    """A non-negative Kubernetes quantity (``512Mi``, ``1.5``, ``500m``, ``1e3``) as a number."""
     try:
-        return Decimal(m.group(1)) * _FACTORS[m.group(2) or ""]
-    except InvalidOperation:  # pragma: no cover - the pattern only lets decimals through
-        raise RunLocalError(f"{field}: {value!r} is not a Kubernetes quantity") from None
+        number: Decimal | None = parse_quantity(value)
+    except QuantityError:
+        number = None
+    if number is None or number < 0:
+        raise RunLocalError(f"{field}: {value!r} is not a Kubernetes quantity (e.g. 512Mi, 2, 500m)")
+    return number
 
 
 def _id(value: object, field: str) -> int | None:

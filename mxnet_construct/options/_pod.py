@@ -11,7 +11,17 @@ from typing import Any, Literal
 from .. import _pod_parts
 from .. import _validate as v
 from .._validate import OptionError
-from ._common import ACCESS_MODES, AccessMode, NamedObject, Quantity, _check_abs_path, _keyword_hints, _set
+from ._common import (
+    ACCESS_MODES,
+    POD_MANAGEMENT_POLICIES,
+    AccessMode,
+    NamedObject,
+    PodManagementPolicy,
+    Quantity,
+    _check_abs_path,
+    _keyword_hints,
+    _set,
+)
 from ._images import DEFAULT_VOLUME_PERMISSIONS_IMAGE, Image
 
 # Each EnvVarSource kind and the field Kubernetes requires in it.
@@ -388,6 +398,9 @@ class RoleOptions:
         gpus: ``nvidia.com/gpu`` limit per pod. Above zero it also mounts a memory-backed
             ``/dev/shm``, which data loaders need.
         shm_size: Size limit of that ``/dev/shm`` volume.
+        pod_management_policy: Of this role's StatefulSet (servers, workers); None uses the
+            release-wide one. Chart 3.x: ``server.podManagementPolicy``,
+            ``worker.podManagementPolicy``.
     """
 
     resources: Resources | None = None
@@ -397,6 +410,7 @@ class RoleOptions:
     extra_env: Sequence[EnvVar] = ()
     gpus: int = 0
     shm_size: Quantity = "1Gi"
+    pod_management_policy: PodManagementPolicy | None = None
 
     def __post_init__(self) -> None:
         self.validate("role")
@@ -417,6 +431,8 @@ class RoleOptions:
         _check_env_list(f"{where}.extra_env", self.extra_env)
         v.check_int(f"{where}.gpus", self.gpus, minimum=0, maximum=64)
         v.check_quantity(f"{where}.shm_size", self.shm_size)
+        if self.pod_management_policy is not None:
+            v.check_choice(f"{where}.pod_management_policy", self.pod_management_policy, POD_MANAGEMENT_POLICIES)
 
 
 def _check_env_list(field_name: str, value: object) -> None:

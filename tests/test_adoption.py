@@ -36,6 +36,12 @@ from mxnet_construct.helm_cli import merge_values
 from tests.helpers import ROOT, synth
 
 DATA = ROOT / "tests" / "data" / "bitnami-mxnet-1.4.26"
+
+
+def data(version: str) -> Path:
+    """The reference data of a chart version: its values.yaml and helm's renderings."""
+    return ROOT / "tests" / "data" / f"bitnami-mxnet-{version}"
+
 # The kinds chart 1.4.x emits; this library adds others (ServiceAccount, NetworkPolicy,
 # PodDisruptionBudget), which are new objects and can't conflict with live ones.
 CHART_KINDS = ("Deployment", "StatefulSet", "Service", "PersistentVolumeClaim", "ConfigMap")
@@ -73,6 +79,7 @@ class Case:
     release: str = "rel"
     rendered: str | None = None
     files: dict[str, str] = field(default_factory=dict)
+    chart_version: str = "1.4.26"
 
 
 def distributed_facts(
@@ -252,6 +259,80 @@ CASES = [
 ]
 
 
+def with_policies(facts: dict[str, dict[str, Any]], **policies: str) -> dict[str, dict[str, Any]]:
+    """``facts`` with each named role's StatefulSet under its own podManagementPolicy."""
+    for role, policy in policies.items():
+        name = next(k for k in facts if k.startswith("StatefulSet/") and k.endswith(f"-{role}"))
+        facts[name] = {**facts[name], "podManagementPolicy": policy}
+    return facts
+
+
+# A 3.x claim template: named `data`, no labels (claim_template() gives 1.x's).
+CLAIM_TEMPLATE_3 = {
+    "metadata": {"name": "data"},
+    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "8Gi"}}},
+}
+
+LATER_CASES = [
+    # Chart 2.4.17 as shipped, and with `--set mode=distributed` (rendered/distributed.yaml).
+    Case("2.4.17-values.yaml", "values.yaml", CASES[0].facts, rendered="defaults.yaml", chart_version="2.4.17"),
+    Case("2.4.17-distributed", {"mode": "distributed"}, distributed_facts(), rendered="distributed.yaml", chart_version="2.4.17"),
+    # 2.4.17's deployment-pvc.yaml and StatefulSets (bitnami/charts 421eea5e01): still
+    # <fullname>-scheduler, and a `data` template labelled {name, instance}, as 1.4.26.
+    Case(
+        "2.4.17-persistence",
+        {"mode": "distributed", "persistence": {"enabled": True}, "server": {"replicaCount": 2}},
+        {
+            **distributed_facts(templates=[claim_template("rel", modes=["ReadWriteOnce"])]),
+            "PersistentVolumeClaim/rel-mxnet-scheduler": {"accessModes": ["ReadWriteOnce"]},
+        },
+        chart_version="2.4.17",
+    ),
+    Case("3.5.1-values.yaml", "values.yaml", CASES[0].facts, rendered="defaults.yaml", chart_version="3.5.1"),
+    # No podManagementPolicy written: the API server's default, OrderedReady, is live.
+    Case(
+        "3.5.1-distributed",
+        {"mode": "distributed"},
+        distributed_facts(policy="OrderedReady"),
+        rendered="distributed.yaml",
+        chart_version="3.5.1",
+    ),
+    # The scheduler's claim is <fullname>; the pools' `data` template has no labels.
+    Case(
+        "3.5.1-git-persistence",
+        "git-persistence.values.yaml",
+        {
+            **distributed_facts(volumes=("data", "git-cloned-files"), templates=[CLAIM_TEMPLATE_3], policy="OrderedReady"),
+            "PersistentVolumeClaim/rel-mxnet": {"accessModes": ["ReadWriteOnce"]},
+        },
+        rendered="git-persistence.yaml",
+        chart_version="3.5.1",
+    ),
+    # 3.5.1's worker StatefulSet writes worker.podManagementPolicy; the server's stays unset.
+    Case(
+        "3.5.1-worker-policy",
+        {"mode": "distributed", "worker": {"podManagementPolicy": "Parallel"}},
+        with_policies(distributed_facts(policy="OrderedReady"), worker="Parallel"),
+        chart_version="3.5.1",
+    ),
+    # A `helm get values --all` of a 3.5.1 release: the shipped values.yaml plus the user's.
+    Case(
+        "3.5.1-helm-get-values-all",
+        merge_values(
+            yaml.safe_load((data("3.5.1") / "values.yaml").read_text()),
+            yaml.safe_load((data("3.5.1") / "git-persistence.values.yaml").read_text()),
+        ),
+        {
+            **distributed_facts(volumes=("data", "git-cloned-files"), templates=[CLAIM_TEMPLATE_3], policy="OrderedReady"),
+            "PersistentVolumeClaim/rel-mxnet": {"accessModes": ["ReadWriteOnce"]},
+        },
+        rendered="git-persistence.yaml",
+        chart_version="3.5.1",
+    ),
+]
+CASES += LATER_CASES
+
+
 # --- facts from a list of manifests, ours or helm's --------------------------------------------
 
 
@@ -318,7 +399,8 @@ def facts(docs: list[dict[str, Any]], *, ours: bool) -> dict[str, dict[str, Any]
             }
             if kind == "StatefulSet":
                 entry["serviceName"] = doc["spec"]["serviceName"]
-                entry["podManagementPolicy"] = doc["spec"]["podManagementPolicy"]
+                # Chart 3.x renders the key empty: the API server then writes its default.
+                entry["podManagementPolicy"] = doc["spec"].get("podManagementPolicy") or "OrderedReady"
                 entry["volumeClaimTemplates"] = claim_templates(doc)
             out[key] = entry
     return out
@@ -327,7 +409,7 @@ def facts(docs: list[dict[str, Any]], *, ours: bool) -> dict[str, dict[str, Any]
 def render(case: Case, tmp_path: Path) -> list[dict[str, Any]]:
     """Our output for the case, through the values-file path ``template`` uses."""
     if isinstance(case.values, str):
-        values = load_values_file(DATA / case.values)
+        values = load_values_file(data(case.chart_version) / case.values)
     else:
         for rel, text in case.files.items():
             (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -338,7 +420,9 @@ def render(case: Case, tmp_path: Path) -> list[dict[str, Any]]:
     with warnings.catch_warnings():
         # A values set may warn on purpose (an accessMode the chart ignored).
         warnings.simplefilter("ignore", ValuesWarning)
-        return synth(MXNetChart.from_helm_values(cdk8s.Testing.app(), case.release, values))
+        return synth(
+            MXNetChart.from_helm_values(cdk8s.Testing.app(), case.release, values, chart_version=case.chart_version)
+        )
 
 
 # --- the tests ----------------------------------------------------------------------------------
@@ -352,7 +436,8 @@ def test_no_immutable_field_claim_name_volume_name_or_rank_differs_from_the_char
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.rendered], ids=[c.id for c in CASES if c.rendered])
 def test_the_expected_facts_are_what_helm_rendered(case: Case) -> None:
-    helm_docs = [d for d in yaml.safe_load_all((DATA / "rendered" / str(case.rendered)).read_text()) if d]
+    rendered = data(case.chart_version) / "rendered" / str(case.rendered)
+    helm_docs = [d for d in yaml.safe_load_all(rendered.read_text()) if d]
     assert facts(helm_docs, ours=False) == case.facts
 
 

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from ..options import OptionError
 from ._errors import _describe
 from ._versions import ANY, DEFAULTS, TABLES, Rule, is_default, leaves, spelled_in
@@ -24,7 +26,14 @@ class Converted:
 
     values: dict[str, Any] = field(default_factory=dict)
     source: dict[str, str] = field(default_factory=dict)
+    given: dict[str, Any] = field(default_factory=dict)
     errors: list[OptionError] = field(default_factory=list)
+
+
+def _yaml(value: Any) -> str:
+    """``value`` as a values file spells it: ``true``, ``'1.27'``, ``{limits: {cpu: 1}}``."""
+    text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
+    return text.removesuffix("\n...").removesuffix("...").strip()
 
 
 def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
@@ -81,7 +90,7 @@ def convert(values: Mapping[str, Any], version: str) -> Converted:
                     OptionError(
                         key,
                         value,
-                        f"{value!r} has no effect with mode: {mode} (the chart renders no such workload then, "
+                        f"{_yaml(value)} has no effect with mode: {mode} (the chart renders no such workload then, "
                         f"and ignores it); remove it, or set mode: {rule.mode}",
                     )
                 )
@@ -89,10 +98,11 @@ def convert(values: Mapping[str, Any], version: str) -> Converted:
         if not rule.to:
             if rule.default != ANY and not is_default(value, rule.default):
                 out.errors.append(
-                    OptionError(key, value, f"{value!r} is not supported: {rule.reason}; only {rule.default!r}, the chart's default, is accepted")
+                    OptionError(key, value, f"{_yaml(value)} is not supported: {rule.reason}; only {_yaml(rule.default)}, the chart's default, is accepted")
                 )
             continue
         _put(out, rule, key, value)
+    _check_roles_agree(out, table, mode)
     for key, default in DEFAULTS[version].items():
         if key == "podManagementPolicy" and mode != "distributed":
             continue
@@ -103,22 +113,42 @@ def convert(values: Mapping[str, Any], version: str) -> Converted:
 
 def _put(out: Converted, rule: Rule, key: str, value: Any) -> None:
     target = rule.to
+    out.given[key] = value
     if target in _EMPTY_IS_UNSET and value == "":
         return
     if target not in out.values:
         out.values[target] = value
         out.source[target] = key
         return
-    first = out.source[target]
     if target in _APPENDED and isinstance(value, list) and isinstance(out.values[target], list):
         out.values[target] = [*out.values[target], *value]
         return
-    if out.values[target] != value:
-        out.errors.append(
-            OptionError(
-                key,
-                value,
-                f"{value!r} differs from {first}: {out.values[target]!r}; here both set one value "
-                f"({target} in chart 1.4.26) for every role, so give them the same value",
-            )
-        )
+    # Two roles disagreeing is reported by _check_roles_agree.
+
+
+def _check_roles_agree(out: Converted, table: Mapping[str, Rule], mode: str) -> None:
+    """Keys of several roles that set one setting here must say the same, counting a key
+    left out as its shipped default (3.x: ``worker.livenessProbe.timeoutSeconds`` alone
+    would otherwise change every role's probe)."""
+    groups: dict[str, list[Rule]] = {}
+    for rule in table.values():
+        if rule.to and rule.mode == mode and rule.to not in _APPENDED:
+            groups.setdefault(rule.to, []).append(rule)
+    given = out.given
+    for target, rules in groups.items():
+        if len(rules) < 2 or not any(r.key in given for r in rules):
+            continue
+        seen = [(r.key, given.get(r.key, r.default)) for r in rules]
+        first_key, first = seen[0]
+        for key, value in seen[1:]:
+            if value != first:
+                shown = key if key in given else first_key
+                out.errors.append(
+                    OptionError(
+                        shown,
+                        value if key in given else first,
+                        f"{_yaml(value)} at {key} but {_yaml(first)} at {first_key}: here one {target} "
+                        "applies to every role, so give each role the same value",
+                    )
+                )
+                break

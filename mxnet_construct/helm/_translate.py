@@ -25,7 +25,7 @@ from ._convert import convert
 from ._errors import Errors, ValuesWarning, _blame, _helmish, _retold, _type_error
 from ._loading import parse_values_text
 from ._params import _BY_KEY, _COMBINED_TARGETS, _TREE, PARAMS, Param, _list, _map, _str, _str_map, _unknown
-from ._versions import LAYOUT, VERSIONS, detect, spelled_in
+from ._versions import LAYOUT, VERSIONS, detect, leaves, spelled_in
 
 
 def _walk(node: Mapping[str, Any], values: Mapping[Any, Any], prefix: str, out: dict[str, Any], errors: Errors) -> None:
@@ -33,9 +33,9 @@ def _walk(node: Mapping[str, Any], values: Mapping[Any, Any], prefix: str, out: 
         path = f"{prefix}{key}"
         with errors.collect():
             if not isinstance(key, str) or key not in node:
-                other = spelled_in("1.4.26", path)
+                other = _other_spelling(path, value)
                 if other:
-                    raise OptionError(path, key, f"not a key of chart 1.4.26; chart 1.4.26 calls it {other}")
+                    raise OptionError(other[0], key, f"not a key of chart 1.4.26; chart 1.4.26 calls it {other[1]}")
                 _unknown(path, str(key), list(node))
             if value is None:
                 continue
@@ -46,6 +46,16 @@ def _walk(node: Mapping[str, Any], values: Mapping[Any, Any], prefix: str, out: 
                 _walk(spec, value, f"{path}.", out, errors)
             else:
                 _type_error(path, value, f"a mapping with keys {', '.join(spec)}")
+
+
+def _other_spelling(path: str, value: Any) -> tuple[str, str] | None:
+    """A later version's key at or inside ``path``, and how chart 1.4.26 spells it."""
+    keys = [(path, value)] + (list(leaves(value, frozenset(), f"{path}.")) if isinstance(value, Mapping) else [])
+    for key, _ in keys:
+        found = spelled_in("1.4.26", key)
+        if found:
+            return key, found
+    return None
 
 
 def _checked(values: Mapping[str, Any], errors: Errors) -> dict[str, Any]:

@@ -269,8 +269,8 @@ def _table(version: str) -> dict[str, Rule]:
 
 
 TABLES: dict[str, dict[str, Rule]] = {v: _table(v) for v in VERSIONS[1:]}
-# The keys of 1.4.26 that only this translator's extensions add for later versions.
-_LATER_ONLY = frozenset({"extraDeploy", "namespaceOverride", "commonLabels", "server.podManagementPolicy", "worker.podManagementPolicy"})
+# Keys of the later versions that 1.4.26's schema takes only to carry them over.
+_LATER_ONLY = frozenset({"extraDeploy", "namespaceOverride", "commonLabels"})
 KEYS: dict[str, frozenset[str]] = {
     "1.4.26": frozenset(p.key for p in PARAMS) - _LATER_ONLY,
     **{v: frozenset(t) for v, t in TABLES.items()},
@@ -363,8 +363,14 @@ def _known(version: str, key: str) -> bool:
     return key in keys or any(key.startswith(f"{k}.") or key.startswith(f"{k}[") for k in keys)
 
 
+_EXTENSIONS = frozenset(p.key for p in PARAMS if not p.chart)
+
+
 def versions_of(key: str) -> tuple[str, ...]:
-    """The chart versions whose schema has ``key``."""
+    """The chart versions whose schema has ``key``; this library's extension keys (some
+    are 3.x keys too, such as ``worker.podManagementPolicy``) fit every version."""
+    if key in _EXTENSIONS:
+        return VERSIONS
     return tuple(v for v in VERSIONS if key in KEYS[v])
 
 

@@ -238,7 +238,7 @@ def test_every_problem_of_a_values_file_is_reported_in_one_run(version: str, val
     with pytest.raises(ValuesErrors) as info:
         translate(values, version)
     assert sorted(e.field for e in info.value.errors) == sorted(keys)
-    assert str(info.value).startswith(f"{len(keys)} problems in the values:\n  - ")
+    assert str(info.value).startswith(f"{len(keys)} problems in the values\n  1) ")
 
 
 def test_the_tables_only_map_to_keys_of_the_1_4_26_schema() -> None:

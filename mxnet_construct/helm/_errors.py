@@ -78,10 +78,12 @@ class ValuesErrors(OptionError):
     """
 
     def __init__(self, errors: list[OptionError]) -> None:
-        lines = "\n".join(f"  - {err}" for err in errors)
-        super().__init__(errors[0].field, errors[0].value, f"{len(errors)} problems in the values:\n{lines}")
+        # One problem a line; the command line joins them with "; " on one line.
+        lines = "\n".join(f"  {i}) {err}" for i, err in enumerate(errors, 1))
+        text = f"{len(errors)} problems in the values\n{lines}"
+        super().__init__(errors[0].field, errors[0].value, text)
         self.errors = errors
-        self.args = (f"{len(errors)} problems in the values:\n{lines}",)
+        self.args = (text,)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.errors,))

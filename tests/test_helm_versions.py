@@ -246,3 +246,14 @@ def test_the_tables_only_map_to_keys_of_the_1_4_26_schema() -> None:
     for table in TABLES.values():
         for rule in table.values():
             assert not rule.to or rule.to in {p.key for p in PARAMS} | special, rule
+
+
+def test_3_5_1_claim_templates_are_labelled_only_with_common_labels() -> None:
+    values: dict[str, Any] = {"mode": "distributed", "persistence": {"enabled": True}}
+    bare = find(docs_of(values, "3.5.1"), "StatefulSet", "rel-mxnet-worker")["spec"]["volumeClaimTemplates"][0]
+    assert "labels" not in bare["metadata"]
+    labelled = find(docs_of({**values, "commonLabels": {"team": "ml"}}, "3.5.1"), "StatefulSet", "rel-mxnet-worker")
+    assert labelled["spec"]["volumeClaimTemplates"][0]["metadata"]["labels"] == {
+        "app.kubernetes.io/instance": "rel",
+        "app.kubernetes.io/name": "mxnet",
+    }

@@ -334,6 +334,9 @@ def translate(values: Mapping[str, Any], chart_version: str | None = None) -> Tr
     with errors.collect():
         _service_account(got, kwargs)
     kwargs.update(LAYOUT.get(version, {}))
+    if extras.get("commonLabels") and "claim_template_labels" in kwargs:
+        # 3.x labels its claim templates {name, instance} only when commonLabels is set.
+        kwargs["claim_template_labels"] = True
     _check_options(kwargs, errors)
     objects = _extra_objects(extras["extraDeploy"], errors) if extras.get("extraDeploy") else ()
     if extras.get("namespaceOverride"):

@@ -140,7 +140,7 @@ class Names:
     release: str
     name: str
     fullname: str
-    scheduler_claim_is_fullname: bool = False
+    chart_3_claims: bool = False
 
     @property
     def standalone(self) -> str:
@@ -178,11 +178,11 @@ class Names:
 
     def data_claim(self, component: Component) -> str:
         """The PVC a scheduler or standalone pod mounts: its workload's name, ``<fullname>``
-        or ``<fullname>-scheduler``, as chart 1.x and 2.x named it (chart 3.x: ``<fullname>``
-        for both, see ``scheduler_claim_name``), so an adopted release keeps its data. The
-        pod's claimName uses this too."""
-        if component == "scheduler" and self.scheduler_claim_is_fullname:
-            return self.fullname
+        or ``<fullname>-scheduler``, as charts 1.x and 2.x named it (3.x swapped them, see
+        ``claim_names``), so an adopted release keeps its data. The pod's claimName uses
+        this too."""
+        if self.chart_3_claims:
+            return f"{self.fullname}-scheduler" if component == "standalone" else self.fullname
         return self.workload(component)
 
 
@@ -200,7 +200,7 @@ def names(release: str, options: MXNetOptions) -> Names:
         release=release,
         name=name,
         fullname=fullname,
-        scheduler_claim_is_fullname=options.scheduler_claim_name == "<fullname>",
+        chart_3_claims=options.claim_names == "chart-3",
     )
     _check_name_lengths(result, options)
     return result

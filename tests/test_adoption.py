@@ -1,4 +1,4 @@
-"""Adopting a live release of the Bitnami chart (1.4.x) in place: parity of everything that can't change.
+"""Adopting a live release of the Bitnami chart (1.4.26, 2.4.17, 3.5.1) in place: parity of everything that can't change.
 
 ``kubectl apply`` over objects the chart created fails on any change to an immutable field
 (workload selectors, a StatefulSet's ``serviceName``, ``podManagementPolicy`` and
@@ -7,9 +7,9 @@ ClusterIP Services), and a renamed claim leaves the data behind. Pods must also 
 user code and sidecars rely on: the volume names and the ``SERVER_RANK``/``WORKER_RANK``
 variables.
 
-Every case below pairs a values set with the facts ``helm template rel <chart 1.4.26>`` gives
-for it, written out by hand. For the sets the reference has a rendering of
-(tests/data/bitnami-mxnet-1.4.26/rendered), a second test checks the hand-written facts
+Every case below pairs a values set with the facts ``helm template rel <chart>`` of its
+version gives for it, written out by hand. For the sets with a rendering
+(tests/data/bitnami-mxnet-<version>/rendered: the reference's and this project's own), a second test checks the hand-written facts
 against helm's real output, so the expectations can't drift from the chart. The other sets
 are derived from those renderings by the chart's rules, noted per case. (When they were
 written, each was also compared once with helm v3.8.1 rendering the chart's 1.4.26
@@ -41,6 +41,7 @@ DATA = ROOT / "tests" / "data" / "bitnami-mxnet-1.4.26"
 def data(version: str) -> Path:
     """The reference data of a chart version: its values.yaml and helm's renderings."""
     return ROOT / "tests" / "data" / f"bitnami-mxnet-{version}"
+
 
 # The kinds chart 1.4.x emits; this library adds others (ServiceAccount, NetworkPolicy,
 # PodDisruptionBudget), which are new objects and can't conflict with live ones.
@@ -276,9 +277,14 @@ CLAIM_TEMPLATE_3 = {
 LATER_CASES = [
     # Chart 2.4.17 as shipped, and with `--set mode=distributed` (rendered/distributed.yaml).
     Case("2.4.17-values.yaml", "values.yaml", CASES[0].facts, rendered="defaults.yaml", chart_version="2.4.17"),
-    Case("2.4.17-distributed", {"mode": "distributed"}, distributed_facts(), rendered="distributed.yaml", chart_version="2.4.17"),
-    # 2.4.17's deployment-pvc.yaml and StatefulSets (bitnami/charts 421eea5e01): still
-    # <fullname>-scheduler, and a `data` template labelled {name, instance}, as 1.4.26.
+    Case(
+        "2.4.17-distributed",
+        {"mode": "distributed"},
+        distributed_facts(),
+        rendered="distributed.yaml",
+        chart_version="2.4.17",
+    ),
+    # Still <fullname>-scheduler, and a `data` template labelled {name, instance}, as 1.4.26.
     Case(
         "2.4.17-persistence",
         {"mode": "distributed", "persistence": {"enabled": True}, "server": {"replicaCount": 2}},
@@ -286,6 +292,7 @@ LATER_CASES = [
             **distributed_facts(templates=[claim_template("rel", modes=["ReadWriteOnce"])]),
             "PersistentVolumeClaim/rel-mxnet-scheduler": {"accessModes": ["ReadWriteOnce"]},
         },
+        rendered="own-persistence.yaml",
         chart_version="2.4.17",
     ),
     Case("3.5.1-values.yaml", "values.yaml", CASES[0].facts, rendered="defaults.yaml", chart_version="3.5.1"),
@@ -302,7 +309,9 @@ LATER_CASES = [
         "3.5.1-git-persistence",
         "git-persistence.values.yaml",
         {
-            **distributed_facts(volumes=("data", "git-cloned-files"), templates=[CLAIM_TEMPLATE_3], policy="OrderedReady"),
+            **distributed_facts(
+                volumes=("data", "git-cloned-files"), templates=[CLAIM_TEMPLATE_3], policy="OrderedReady"
+            ),
             "PersistentVolumeClaim/rel-mxnet": {"accessModes": ["ReadWriteOnce"]},
         },
         rendered="git-persistence.yaml",
@@ -313,6 +322,29 @@ LATER_CASES = [
         "3.5.1-worker-policy",
         {"mode": "distributed", "worker": {"podManagementPolicy": "Parallel"}},
         with_policies(distributed_facts(policy="OrderedReady"), worker="Parallel"),
+        rendered="own-worker-policy.yaml",
+        chart_version="3.5.1",
+    ),
+    # Standalone, 3.5.1 created the claim <fullname>-scheduler (its pod mounted <fullname>).
+    Case(
+        "3.5.1-standalone-persistence",
+        {"persistence": {"enabled": True}},
+        {
+            **CASES[0].facts,
+            "PersistentVolumeClaim/rel-mxnet-scheduler": {"accessModes": ["ReadWriteOnce"]},
+        },
+        rendered="own-standalone-persistence.yaml",
+        chart_version="3.5.1",
+    ),
+    # commonLabels: 3.5.1 then labels the claim template {name, instance}; selectors unchanged.
+    Case(
+        "3.5.1-common-labels",
+        {"mode": "distributed", "persistence": {"enabled": True}, "commonLabels": {"team": "ml"}},
+        {
+            **distributed_facts(templates=[claim_template("rel", modes=["ReadWriteOnce"])], policy="OrderedReady"),
+            "PersistentVolumeClaim/rel-mxnet": {"accessModes": ["ReadWriteOnce"]},
+        },
+        rendered="own-common-labels.yaml",
         chart_version="3.5.1",
     ),
     # A `helm get values --all` of a 3.5.1 release: the shipped values.yaml plus the user's.
@@ -323,7 +355,9 @@ LATER_CASES = [
             yaml.safe_load((data("3.5.1") / "git-persistence.values.yaml").read_text()),
         ),
         {
-            **distributed_facts(volumes=("data", "git-cloned-files"), templates=[CLAIM_TEMPLATE_3], policy="OrderedReady"),
+            **distributed_facts(
+                volumes=("data", "git-cloned-files"), templates=[CLAIM_TEMPLATE_3], policy="OrderedReady"
+            ),
             "PersistentVolumeClaim/rel-mxnet": {"accessModes": ["ReadWriteOnce"]},
         },
         rendered="git-persistence.yaml",
@@ -543,3 +577,29 @@ def test_the_runbook_and_the_differences_table_are_in_the_migration_doc() -> Non
         assert any(topic in row for row in rows), topic
     # Every row gives the chart's behaviour, ours and the reason.
     assert all(row.count(" | ") == 3 and not row.rstrip(" |").endswith("|") for row in rows)
+
+
+@pytest.mark.parametrize("mode", ["standalone", "distributed"])
+def test_3_5_1_pods_mount_the_claim_the_chart_created(mode: str) -> None:
+    # 3.5.1 created one name and mounted the other, so its pod waited for a missing claim.
+    docs = synth(
+        MXNetChart.from_helm_values(
+            cdk8s.Testing.app(), "rel", {"mode": mode, "persistence": {"enabled": True}}, chart_version="3.5.1"
+        )
+    )
+    (claim,) = [d["metadata"]["name"] for d in docs if d["kind"] == "PersistentVolumeClaim"]
+    workload = "rel-mxnet" if mode == "standalone" else "rel-mxnet-scheduler"
+    pod = pod_of(next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == workload))
+    (volume,) = [v for v in pod["volumes"] if v["name"] == "data"]
+    assert volume["persistentVolumeClaim"]["claimName"] == claim
+    rendered = (
+        data("3.5.1")
+        / "rendered"
+        / ("own-standalone-persistence.yaml" if mode == "standalone" else "git-persistence.yaml")
+    )
+    helm_claims = [
+        d["metadata"]["name"]
+        for d in yaml.safe_load_all(rendered.read_text())
+        if d and d["kind"] == "PersistentVolumeClaim"
+    ]
+    assert helm_claims == [claim]

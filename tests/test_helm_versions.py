@@ -72,7 +72,10 @@ def test_every_key_of_the_parameter_table_is_a_key_of_that_version(version: str)
 
 def test_later_versions_read_the_replica_counts_and_ports_by_their_own_names() -> None:
     values = {"mode": "distributed", "server": {"replicaCount": 2}, "worker": {"replicaCount": 3}}
-    for version, port in (("2.4.17", {"scheduler": {"port": 9100}}), ("3.5.1", {"scheduler": {"containerPorts": {"mxnet": 9100}}})):
+    for version, port in (
+        ("2.4.17", {"scheduler": {"port": 9100}}),
+        ("3.5.1", {"scheduler": {"containerPorts": {"mxnet": 9100}}}),
+    ):
         merged = {**values, **{k: {**values.get(k, {}), **v} for k, v in port.items()}}
         kwargs = translate(merged, version).kwargs
         assert (kwargs["server_count"], kwargs["worker_count"], kwargs["scheduler_port"]) == (2, 3, 9100)
@@ -159,13 +162,41 @@ def test_the_chart_label_spelling_of_a_version_is_accepted_and_others_refused() 
 @pytest.mark.parametrize(
     ("values", "version", "message"),
     [
-        ({"server": {"replicaCount": 2}}, "1.4.26", "server.replicaCount: not a key of chart 1.4.26; chart 1.4.26 calls it serverCount"),
-        ({"serverCount": 2}, "3.5.1", "serverCount: not a key of chart 3.5.1; chart 3.5.1 calls it server.replicaCount"),
-        ({"serverCount": 2}, "2.4.17", "serverCount: not a key of chart 2.4.17; chart 2.4.17 calls it server.replicaCount"),
-        ({"service": {"port": 1}}, "3.5.1", "service.port: not a key of chart 3.5.1; chart 3.5.1 calls it scheduler.service.ports.mxnet"),
-        ({"scheduler": {"service": {"ports": {"mxnet": 1}}}}, "1.4.26", "scheduler.service.ports.mxnet: not a key of chart 1.4.26; chart 1.4.26 calls it service.port"),
-        ({"commonExtraEnvVars": []}, "3.5.1", "commonExtraEnvVars: not a key of chart 3.5.1; chart 3.5.1 calls it extraEnvVars"),
-        ({"extraEnvVars": []}, "1.4.26", "extraEnvVars: not a key of chart 1.4.26; chart 1.4.26 calls it commonExtraEnvVars"),
+        (
+            {"server": {"replicaCount": 2}},
+            "1.4.26",
+            "server.replicaCount: not a key of chart 1.4.26; chart 1.4.26 calls it serverCount",
+        ),
+        (
+            {"serverCount": 2},
+            "3.5.1",
+            "serverCount: not a key of chart 3.5.1; chart 3.5.1 calls it server.replicaCount",
+        ),
+        (
+            {"serverCount": 2},
+            "2.4.17",
+            "serverCount: not a key of chart 2.4.17; chart 2.4.17 calls it server.replicaCount",
+        ),
+        (
+            {"service": {"port": 1}},
+            "3.5.1",
+            "service.port: not a key of chart 3.5.1; chart 3.5.1 calls it scheduler.service.ports.mxnet",
+        ),
+        (
+            {"scheduler": {"service": {"ports": {"mxnet": 1}}}},
+            "1.4.26",
+            "scheduler.service.ports.mxnet: not a key of chart 1.4.26; chart 1.4.26 calls it service.port",
+        ),
+        (
+            {"commonExtraEnvVars": []},
+            "3.5.1",
+            "commonExtraEnvVars: not a key of chart 3.5.1; chart 3.5.1 calls it extraEnvVars",
+        ),
+        (
+            {"extraEnvVars": []},
+            "1.4.26",
+            "extraEnvVars: not a key of chart 1.4.26; chart 1.4.26 calls it commonExtraEnvVars",
+        ),
     ],
 )
 def test_a_key_of_another_version_names_this_versions_key(values: dict[str, Any], version: str, message: str) -> None:
@@ -173,7 +204,10 @@ def test_a_key_of_another_version_names_this_versions_key(values: dict[str, Any]
 
 
 def test_an_unknown_key_names_the_closest_key_of_that_version() -> None:
-    assert error_of({"worker": {"replicaCont": 2}}, "3.5.1") == "worker.replicaCont: unknown key in chart 3.5.1; did you mean worker.replicaCount?"
+    assert (
+        error_of({"worker": {"replicaCont": 2}}, "3.5.1")
+        == "worker.replicaCont: unknown key in chart 3.5.1; did you mean worker.replicaCount?"
+    )
 
 
 def test_a_key_of_a_role_the_mode_does_not_render_is_refused_unless_default() -> None:
@@ -187,7 +221,9 @@ def test_a_key_of_a_role_the_mode_does_not_render_is_refused_unless_default() ->
 
 def test_roles_that_disagree_on_a_release_wide_setting_are_refused() -> None:
     message = error_of({"mode": "distributed", "worker": {"livenessProbe": {"timeoutSeconds": 30}}}, "3.5.1")
-    assert message.startswith("worker.livenessProbe.timeoutSeconds: 30 at worker.livenessProbe.timeoutSeconds but 15 at")
+    assert message.startswith(
+        "worker.livenessProbe.timeoutSeconds: 30 at worker.livenessProbe.timeoutSeconds but 15 at"
+    )
 
 
 def test_an_options_error_speaks_values_with_this_versions_key() -> None:
@@ -218,7 +254,13 @@ def test_a_helm_template_in_extra_deploy_is_refused() -> None:
     [
         (
             "1.4.26",
-            {"mode": "distributed", "service": {"nodePort": 30000}, "workerCount": -1, "image": {"tag": 1.5}, "bogus": 1},
+            {
+                "mode": "distributed",
+                "service": {"nodePort": 30000},
+                "workerCount": -1,
+                "image": {"tag": 1.5},
+                "bogus": 1,
+            },
             ["image.tag", "bogus", "workerCount", "service.nodePort"],
         ),
         (
@@ -234,7 +276,9 @@ def test_a_helm_template_in_extra_deploy_is_refused() -> None:
         ),
     ],
 )
-def test_every_problem_of_a_values_file_is_reported_in_one_run(version: str, values: dict[str, Any], keys: list[str]) -> None:
+def test_every_problem_of_a_values_file_is_reported_in_one_run(
+    version: str, values: dict[str, Any], keys: list[str]
+) -> None:
     with pytest.raises(ValuesErrors) as info:
         translate(values, version)
     assert sorted(e.field for e in info.value.errors) == sorted(keys)

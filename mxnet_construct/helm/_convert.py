@@ -52,9 +52,17 @@ def _unknown(version: str, key: str, value: Any, table: Mapping[str, Rule]) -> O
     if other:
         return OptionError(key, value, f"not a key of chart {version}; chart {version} calls it {other}")
     parent, _, leaf = key.rpartition(".")
-    siblings = sorted({k[len(parent) + 1 :].split(".")[0] for k in table if k.startswith(f"{parent}.")} if parent else {k.split(".")[0] for k in table})
+    siblings = sorted(
+        {k[len(parent) + 1 :].split(".")[0] for k in table if k.startswith(f"{parent}.")}
+        if parent
+        else {k.split(".")[0] for k in table}
+    )
     close = difflib.get_close_matches(leaf, siblings, n=1)
-    hint = f"did you mean {parent + '.' if parent else ''}{close[0]}?" if close else f"known keys here: {', '.join(siblings)}"
+    hint = (
+        f"did you mean {parent + '.' if parent else ''}{close[0]}?"
+        if close
+        else f"known keys here: {', '.join(siblings)}"
+    )
     return OptionError(key, value, f"unknown key in chart {version}; {hint}")
 
 
@@ -66,7 +74,8 @@ def convert(values: Mapping[str, Any], version: str) -> Converted:
     ``.errors`` rather than raised, so the caller reports them with its own.
     """
     table = TABLES[version]
-    mode = values.get("mode") if isinstance(values.get("mode"), str) else "standalone"
+    given_mode = values.get("mode")
+    mode = given_mode if isinstance(given_mode, str) else "standalone"
     out = Converted()
     for key, value in leaves(values, frozenset(table)):
         if value is None:
@@ -79,7 +88,9 @@ def convert(values: Mapping[str, Any], version: str) -> Converted:
             if group:
                 subkeys = sorted({k[len(key) + 1 :].split(".")[0] for k in table if k.startswith(f"{key}.")})
                 out.errors.append(
-                    OptionError(key, value, f"expected a mapping with keys {', '.join(subkeys)}, got {_describe(value)}")
+                    OptionError(
+                        key, value, f"expected a mapping with keys {', '.join(subkeys)}, got {_describe(value)}"
+                    )
                 )
             else:
                 out.errors.append(_unknown(version, key, value, table))
@@ -98,7 +109,11 @@ def convert(values: Mapping[str, Any], version: str) -> Converted:
         if not rule.to:
             if rule.default != ANY and not is_default(value, rule.default):
                 out.errors.append(
-                    OptionError(key, value, f"{_yaml(value)} is not supported: {rule.reason}; only {_yaml(rule.default)}, the chart's default, is accepted")
+                    OptionError(
+                        key,
+                        value,
+                        f"{_yaml(value)} is not supported: {rule.reason}; only {_yaml(rule.default)}, the chart's default, is accepted",
+                    )
                 )
             continue
         _put(out, rule, key, value)

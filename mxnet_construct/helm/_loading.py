@@ -89,18 +89,17 @@ def _check_events(text: str, source: str) -> None:
     """Refuses aliases and nesting deeper than :data:`MAX_YAML_DEPTH`, as ``_StrictLoader`` does."""
     depth = 0
     for event in yaml.parse(_NamedText(text, source), Loader=_CSafeLoader):
+        mark: Any = event.start_mark  # libyaml's Mark, which PyYAML's stubs don't list
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(
                 None,
                 None,
                 f"alias *{event.anchor} refused: values files may not use YAML aliases (anchors and *references); "
                 "write the value out",
-                event.start_mark,
+                mark,
             )
         if isinstance(event, yaml.NodeEvent | yaml.CollectionStartEvent) and depth + 1 > MAX_YAML_DEPTH:
-            raise yaml.composer.ComposerError(
-                None, None, f"values nest deeper than {MAX_YAML_DEPTH} levels", event.start_mark
-            )
+            raise yaml.composer.ComposerError(None, None, f"values nest deeper than {MAX_YAML_DEPTH} levels", mark)
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
         elif isinstance(event, yaml.CollectionEndEvent):
@@ -109,7 +108,7 @@ def _check_events(text: str, source: str) -> None:
 
 if _CSafeLoader is not None:
 
-    class _FastStrictLoader(_CSafeLoader):  # type: ignore[misc,valid-type]
+    class _FastStrictLoader(_CSafeLoader):  # type: ignore[misc]
         """libyaml's parser and composer with ``_StrictLoader``'s duplicate-key check."""
 
     _FastStrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)

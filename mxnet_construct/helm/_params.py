@@ -444,7 +444,7 @@ _BY_KEY: dict[str, Param] = {p.key: p for p in PARAMS}
 
 UNMAPPED: Mapping[str, str] = {
     "scheduler.pod_management_policy": "the scheduler is a Deployment, which has no pod management policy",
-    "scheduler_claim_name": "set from the chart version: 3.x names the scheduler's claim `<fullname>`",
+    "claim_names": "set from the chart version: 3.x named the standalone and scheduler claims the other way round",
     "claim_template_labels": "set from the chart version: 3.x writes claim templates without labels",
     "git_image.debug": "`BITNAMI_DEBUG` is set in the main container only (`image.debug`)",
     "volume_permissions.image.debug": "`BITNAMI_DEBUG` is set in the main container only (`image.debug`)",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import re
 import warnings
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 

@@ -47,7 +47,9 @@ class Rule:
 _PRESET = "affinity presets are not generated here; write the affinity out under {affinity}"
 _POD_META = "per-role pod labels and annotations are not modelled; add them in a cdk8s app (ApiObject.of(role))"
 _COMMAND = "the role's command carries the DMLC wiring and the rank export; set entrypoint.file and entrypoint.args"
-_ENV_FROM = "envFrom is not modelled; list the variables in {env} with valueFrom.configMapKeyRef or valueFrom.secretKeyRef"
+_ENV_FROM = (
+    "envFrom is not modelled; list the variables in {env} with valueFrom.configMapKeyRef or valueFrom.secretKeyRef"
+)
 _VOLUMES = "extra volumes are not modelled in values; use role.add_volume in a cdk8s app"
 _CONTAINERS = "per-role containers are not modelled in values; use sidecars/initContainers (every role)"
 _POD_FIELD = "this pod field is not modelled; set it with a JSON patch in a cdk8s app (ApiObject.of(role))"
@@ -97,7 +99,10 @@ def _common_rules(version: str) -> list[Rule]:
         "server.replicaCount",
         "worker.replicaCount",
     )
-    rules = [Rule(r.key, {"server.replicaCount": "serverCount", "worker.replicaCount": "workerCount"}.get(r.key, r.to)) for r in rules]
+    rules = [
+        Rule(r.key, {"server.replicaCount": "serverCount", "worker.replicaCount": "workerCount"}.get(r.key, r.to))
+        for r in rules
+    ]
     rules += [
         Rule("extraDeploy", "extraDeploy"),
         Rule("cloneFilesFromGit.extraVolumeMounts", default=[], reason=_VOLUMES),
@@ -152,7 +157,14 @@ def _rules_2_4_17() -> list[Rule]:
     return rules
 
 
-_PROBE_LEAVES = ("enabled", "initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold", "failureThreshold")
+_PROBE_LEAVES = (
+    "enabled",
+    "initialDelaySeconds",
+    "periodSeconds",
+    "timeoutSeconds",
+    "successThreshold",
+    "failureThreshold",
+)
 _PROBE_DEFAULTS = dict(zip(_PROBE_LEAVES, (True, 5, 5, 15, 1, 5), strict=True))
 # 3.x's per-role security keys: (its key, the 1.4.26-schema key, the shipped default).
 _SECURITY = (
@@ -174,9 +186,7 @@ def _role_3(role: str) -> list[Rule]:
     env_target = "commonExtraEnvVars" if role == "standalone" else f"{role}ExtraEnvVars"
     env = f"{p}extraEnvVars"
     rules = _placement(role, mode)
-    rules += [
-        Rule(f"{p}{k}", default=d, reason=_POD_META, mode=mode) for k, d in (("podAnnotations", {}), ("podLabels", {}))
-    ]
+    rules += [Rule(f"{p}{k}", default={}, reason=_POD_META, mode=mode) for k in ("podAnnotations", "podLabels")]
     rules += [Rule(f"{p}{k}", t, d, mode=mode) for k, t, d in _SECURITY]
     rules += [
         Rule(f"{p}containerSecurityContext.privileged", default=False, reason=_NO_PRIVILEGED, mode=mode),
@@ -197,12 +207,20 @@ def _role_3(role: str) -> list[Rule]:
             mode=mode,
         ),
         Rule(f"{p}priorityClassName", default="", reason=_POD_FIELD, mode=mode),
-        Rule(f"{p}schedulerName", default="", reason=_POD_FIELD + "; gangScheduler sets it for gang scheduling", mode=mode),
+        Rule(
+            f"{p}schedulerName",
+            default="",
+            reason=_POD_FIELD + "; gangScheduler sets it for gang scheduling",
+            mode=mode,
+        ),
         Rule(f"{p}terminationGracePeriodSeconds", default="", reason=_POD_FIELD, mode=mode),
         Rule(f"{p}topologySpreadConstraints", default=[], reason=_POD_FIELD, mode=mode),
         Rule(f"{p}startupProbe.enabled", default=False, reason=_PROBE, mode=mode),
         *(Rule(f"{p}startupProbe.{k}", default=ANY, mode=mode) for k in _PROBE_LEAVES[1:]),
-        *(Rule(f"{p}{k}", default={}, reason=_PROBE, mode=mode) for k in ("customStartupProbe", "customLivenessProbe", "customReadinessProbe")),
+        *(
+            Rule(f"{p}{k}", default={}, reason=_PROBE, mode=mode)
+            for k in ("customStartupProbe", "customLivenessProbe", "customReadinessProbe")
+        ),
         *(
             Rule(f"{p}{probe}.{k}", f"{probe}.{k}", _PROBE_DEFAULTS[k], mode=mode)
             for probe in ("livenessProbe", "readinessProbe")
@@ -220,18 +238,36 @@ def _rules_3_5_1() -> list[Rule]:
     rules = _common_rules("3.5.1")
     rules += _same("image.digest", "git.digest", "volumePermissions.image.digest")
     rules += [
-        Rule("kubeVersion", default="", reason="Helm's capability checks; the output here does not depend on the cluster version"),
+        Rule(
+            "kubeVersion",
+            default="",
+            reason="Helm's capability checks; the output here does not depend on the cluster version",
+        ),
         Rule("namespaceOverride", "namespaceOverride"),
         Rule("commonLabels", "commonLabels"),
-        Rule("commonAnnotations", default={}, reason="add annotations in a cdk8s app (ApiObject.metadata.add_annotation)"),
-        Rule("clusterDomain", default="cluster.local", reason="names here are resolved through the pod's DNS search path; no name uses the cluster domain"),
-        Rule("diagnosticMode.enabled", default=False, reason="diagnostic mode replaces every command with sleep; debug with `kubectl debug` or run-local"),
+        Rule(
+            "commonAnnotations", default={}, reason="add annotations in a cdk8s app (ApiObject.metadata.add_annotation)"
+        ),
+        Rule(
+            "clusterDomain",
+            default="cluster.local",
+            reason="names here are resolved through the pod's DNS search path; no name uses the cluster domain",
+        ),
+        Rule(
+            "diagnosticMode.enabled",
+            default=False,
+            reason="diagnostic mode replaces every command with sleep; debug with `kubectl debug` or run-local",
+        ),
         Rule("diagnosticMode.command", default=ANY),
         Rule("diagnosticMode.args", default=ANY),
         Rule("extraEnvVars", "commonExtraEnvVars"),
         Rule("extraEnvVarsCM", default="", reason=_ENV_FROM.format(env="extraEnvVars")),
         Rule("extraEnvVarsSecret", default="", reason=_ENV_FROM.format(env="extraEnvVars")),
-        Rule("persistence.existingClaim", default="", reason="an existing claim is not modelled; leave it empty so the release's own claim is kept"),
+        Rule(
+            "persistence.existingClaim",
+            default="",
+            reason="an existing claim is not modelled; leave it empty so the release's own claim is kept",
+        ),
         Rule("scheduler.service.type", "service.type", "ClusterIP", mode="distributed"),
         Rule("scheduler.service.ports.mxnet", "service.port", 9092, mode="distributed"),
         Rule("scheduler.service.nodePorts.mxnet", "service.nodePort", "", mode="distributed"),
@@ -303,7 +339,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 }
 # What a live release of each version named and labelled immutably (see MXNetOptions).
 LAYOUT: dict[str, dict[str, Any]] = {
-    "3.5.1": {"scheduler_claim_name": "<fullname>", "claim_template_labels": False},
+    "3.5.1": {"claim_names": "chart-3", "claim_template_labels": False},
 }
 
 # A key another version spells differently: {other version's key: {version: its key}}.
@@ -342,7 +378,9 @@ def _add_renames() -> None:
             key, "scheduler.containerPorts.mxnet"
         )
     for role in ROLES:
-        RENAMES.setdefault(f"{role}ExtraEnvVars", {}).update({"2.4.17": f"{role}.extraEnvVars", "3.5.1": f"{role}.extraEnvVars"})
+        RENAMES.setdefault(f"{role}ExtraEnvVars", {}).update(
+            {"2.4.17": f"{role}.extraEnvVars", "3.5.1": f"{role}.extraEnvVars"}
+        )
 
 
 _add_renames()

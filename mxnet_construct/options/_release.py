@@ -46,8 +46,8 @@ from ._pod import (
 
 DEFAULT_SCHEDULER_PORT = 49875
 
-SchedulerClaimName: TypeAlias = Literal["<fullname>-scheduler", "<fullname>"]
-SCHEDULER_CLAIM_NAMES: tuple[SchedulerClaimName, ...] = ("<fullname>-scheduler", "<fullname>")
+ClaimNames: TypeAlias = Literal["chart-1", "chart-3"]
+CLAIM_NAMES: tuple[ClaimNames, ...] = ("chart-1", "chart-3")
 
 
 @_keyword_hints
@@ -203,9 +203,12 @@ class MXNetOptions:
         entrypoint: Chart: ``entrypoint.*``.
         pod_management_policy: Of the server and worker StatefulSets, unless a role sets
             its own. Chart: ``podManagementPolicy``.
-        scheduler_claim_name: The data claim of the distributed scheduler when
-            persistence is on. Chart 1.x and 2.x named it ``<fullname>-scheduler``, 3.x
-            ``<fullname>``; a live release keeps its data only under its own name.
+        claim_names: The names of the data claims of the standalone pod and the
+            distributed scheduler when persistence is on. ``chart-1``: ``<fullname>`` and
+            ``<fullname>-scheduler``, as charts 1.x and 2.x named them. ``chart-3``: the other
+            way round, the claims chart 3.x created (its pods mounted the other name, so they
+            waited for a claim that did not exist; here the pods mount the claim created).
+            A release keeps its claims only under their own names.
         claim_template_labels: Label the StatefulSets' ``data`` claim template with
             ``{name, instance}``, as charts 1.x and 2.x did; chart 3.x wrote none (unless
             ``commonLabels`` was set). Claim templates can't change on a live StatefulSet.
@@ -272,7 +275,7 @@ class MXNetOptions:
     service_annotations: Mapping[str, str] = field(default_factory=dict)
     entrypoint: Entrypoint = field(default_factory=Entrypoint)
     pod_management_policy: PodManagementPolicy = "Parallel"
-    scheduler_claim_name: SchedulerClaimName = "<fullname>-scheduler"
+    claim_names: ClaimNames = "chart-1"
     claim_template_labels: bool = True
     code: CodeSource | None = None
     extra_env: Sequence[EnvVar] = ()
@@ -329,7 +332,7 @@ class MXNetOptions:
         _check_service_extras(self)
         v.check_type("entrypoint", self.entrypoint, Entrypoint, "an Entrypoint")
         v.check_choice("pod_management_policy", self.pod_management_policy, POD_MANAGEMENT_POLICIES)
-        v.check_choice("scheduler_claim_name", self.scheduler_claim_name, SCHEDULER_CLAIM_NAMES)
+        v.check_choice("claim_names", self.claim_names, CLAIM_NAMES)
         v.check_bool("claim_template_labels", self.claim_template_labels)
         if self.code is not None:
             v.check_type(
@@ -544,7 +547,7 @@ class MXNetKwargs(TypedDict, total=False):
     service_annotations: Mapping[str, str]
     entrypoint: Entrypoint
     pod_management_policy: PodManagementPolicy
-    scheduler_claim_name: SchedulerClaimName
+    claim_names: ClaimNames
     claim_template_labels: bool
     code: CodeSource | None
     extra_env: Sequence[EnvVar]

@@ -141,7 +141,9 @@ def test_a_file_that_mixes_versions_is_refused_naming_a_key_of_each() -> None:
 
 
 def test_keys_that_fit_two_later_versions_need_the_version_named() -> None:
-    assert "fit chart 2.4.17 and 3.5.1 alike; name the version" in error_of({"server": {"replicaCount": 2}})
+    message = error_of({"server": {"replicaCount": 2}})
+    assert "fit chart 2.4.17 and 3.5.1 alike; name the version" in message
+    assert message.endswith("(for chart 1.4.26, write serverCount for server.replicaCount)")
     assert translate({"server": {"replicaCount": 2}, "mode": "distributed"}, "2.4.17").kwargs["server_count"] == 2
 
 

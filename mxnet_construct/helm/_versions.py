@@ -433,11 +433,13 @@ def detect(values: Mapping[str, Any]) -> str:
     if len(candidates) == 1:
         return candidates.pop()
     if candidates:
+        old = next(((k, spelled_in("1.4.26", k)) for k, _ in found if spelled_in("1.4.26", k)), None)
+        hint = f" (for chart 1.4.26, write {old[1]} for {old[0]})" if old else ""
         raise OptionError(
             "chart_version",
             None,
             f"the keys fit chart {' and '.join(sorted(candidates))} alike; name the version with "
-            "chart_version= (Python) or --chart-version (template), e.g. from the release's helm.sh/chart label",
+            f"chart_version= (Python) or --chart-version (template), e.g. from the release's helm.sh/chart label{hint}",
         )
     first, first_versions = min(found, key=lambda kv: len(kv[1]))
     other = next((k, vs) for k, vs in found if not set(vs) & set(first_versions))

@@ -303,3 +303,17 @@ def test_3_5_1_claim_templates_are_labelled_only_with_common_labels() -> None:
         "app.kubernetes.io/instance": "rel",
         "app.kubernetes.io/name": "mxnet",
     }
+
+
+def test_the_values_benchmark_reads_every_version_and_judges_each_against_1_4_26() -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import values_versions
+
+    assert values_versions.VERSIONS == CHART_VERSIONS
+    assert all(values_versions.values_file(v).is_file() for v in CHART_VERSIONS)
+    by_version = values_versions.ratios({"1.4.26": 2.0, "2.4.17": 2.1, "3.5.1": 2.3})
+    assert by_version == pytest.approx({"1.4.26": 1.0, "2.4.17": 1.05, "3.5.1": 1.15})
+    assert not values_versions.within_budget(by_version)
+    assert values_versions.within_budget({"1.4.26": 1.0, "3.5.1": 1.1})

@@ -157,14 +157,8 @@ def _rules_2_4_17() -> list[Rule]:
     return rules
 
 
-_PROBE_LEAVES = (
-    "enabled",
-    "initialDelaySeconds",
-    "periodSeconds",
-    "timeoutSeconds",
-    "successThreshold",
-    "failureThreshold",
-)
+# The probe keys of 1.4.26, which every later version kept (2.x at the top level, 3.x per role).
+_PROBE_LEAVES = tuple(p.key.removeprefix("livenessProbe.") for p in PARAMS if p.key.startswith("livenessProbe."))
 _PROBE_DEFAULTS = dict(zip(_PROBE_LEAVES, (True, 5, 5, 15, 1, 5), strict=True))
 # 3.x's per-role security keys: (its key, the 1.4.26-schema key, the shipped default).
 _SECURITY = (

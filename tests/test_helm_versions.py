@@ -317,3 +317,11 @@ def test_the_values_benchmark_reads_every_version_and_judges_each_against_1_4_26
     assert by_version == pytest.approx({"1.4.26": 1.0, "2.4.17": 1.05, "3.5.1": 1.15})
     assert not values_versions.within_budget(by_version)
     assert values_versions.within_budget({"1.4.26": 1.0, "3.5.1": 1.1})
+
+
+def test_keyword_arguments_alone_say_that_they_leave_extra_deploy_out() -> None:
+    from mxnet_construct.helm import ValuesWarning, chart_kwargs_from_values
+
+    obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "extra"}}
+    with pytest.warns(ValuesWarning, match="extraDeploy objects are not keyword arguments"):
+        assert chart_kwargs_from_values({"extraDeploy": [obj]}, "3.5.1")["claim_names"] == "chart-3"

@@ -378,8 +378,8 @@ def chart_kwargs_from_values(values: Mapping[str, Any], chart_version: str | Non
     options the chart never had. ``filesDir`` is read relative to the current directory
     here and must stay inside it; :func:`load_values_file` makes it relative to (and
     confined to) the file's directory. ``extraDeploy`` objects need
-    :meth:`MXNetChart.from_helm_values`, which adds them; this function refuses nothing
-    for them but returns only the keyword arguments.
+    :meth:`MXNetChart.from_helm_values`, which adds them; this function checks them,
+    returns only the keyword arguments, and warns that it left them out.
 
     Raises:
         OptionError: (a ``ValueError``) an unknown key (naming its full path and the
@@ -393,9 +393,16 @@ def chart_kwargs_from_values(values: Mapping[str, Any], chart_version: str | Non
 
     Warns:
         ValuesWarning: when a code source is shadowed by a higher-priority one
-            (configMap > filesDir > cloneFilesFromGit), naming the ignored keys.
+            (configMap > filesDir > cloneFilesFromGit), naming the ignored keys, and when
+            ``extraDeploy`` objects are left out.
     """
-    return translate(values, chart_version).kwargs
+    translation = translate(values, chart_version)
+    if translation.extra_objects:
+        _warn(
+            "extraDeploy objects are not keyword arguments and are left out here; MXNetChart.from_helm_values "
+            "(or translate) emits them"
+        )
+    return translation.kwargs
 
 
 def add_extra_objects(chart: Construct, objects: tuple[dict[str, Any], ...]) -> None:

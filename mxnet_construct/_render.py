@@ -396,9 +396,11 @@ def pvc_spec(options: MXNetOptions) -> Doc:
     return spec
 
 
-def data_claim_template(names: Names, options: MXNetOptions, labels: dict[str, str], *, name: str | None = None) -> Doc:
+def data_claim_template(
+    names: Names, options: MXNetOptions, labels: dict[str, str] | None, *, name: str | None = None
+) -> Doc:
     """A per-pod claim of the data volume (StatefulSet ``volumeClaimTemplates``, ephemeral volumes)."""
-    meta: Doc = {"labels": labels}
+    meta: Doc = {} if labels is None else {"labels": labels}
     if name is not None:
         meta["name"] = name
     if options.persistence.annotations:
@@ -427,16 +429,21 @@ def deployment(names: Names, options: MXNetOptions, component: Component, templa
     )
 
 
+def _pod_management_policy(options: MXNetOptions, component: Component) -> str:
+    role = options.server if component == "server" else options.worker
+    return role.pod_management_policy or options.pod_management_policy
+
+
 def stateful_set(names: Names, options: MXNetOptions, component: Component, template: Doc) -> Doc:
     spec: Doc = {
-        "podManagementPolicy": options.pod_management_policy,
+        "podManagementPolicy": _pod_management_policy(options, component),
         "replicas": c.replicas(options, component),
         "selector": {"matchLabels": c.workload_selector(names, options, component)},
         "serviceName": names.headless,
         "template": template,
     }
     if options.persistence.enabled:
-        labels = c.claim_template_labels(names)
+        labels = c.claim_template_labels(names) if options.claim_template_labels else None
         spec["volumeClaimTemplates"] = [data_claim_template(names, options, labels, name=c.DATA_VOLUME)]
     return document("apps/v1", "StatefulSet", metadata(names, names.workload(component), component), spec=spec)
 

@@ -181,28 +181,46 @@ class MXNetChart(cdk8s.Chart):
             set_body(self.pod_group, _batch.pod_group(names, opts, docs))
 
     @classmethod
-    def from_helm_values(cls, scope: Construct, id: str, values: Mapping[str, Any], **chart_kwargs: Any) -> MXNetChart:
+    def from_helm_values(
+        cls,
+        scope: Construct,
+        id: str,
+        values: Mapping[str, Any],
+        *,
+        chart_version: str | None = None,
+        **chart_kwargs: Any,
+    ) -> MXNetChart:
         """A release from a mapping in the Bitnami chart's values schema.
 
-        Every key of the chart README's parameter table is accepted with the same meaning
-        and default. An unknown key or a wrong type raises ``ValueError`` naming the full
-        key path. ``chart_kwargs`` (``namespace``, ``labels`` or any option) win over the
-        values.
+        Every key of the parameter table of chart 1.4.26, 2.4.17 or 3.5.1 is accepted with
+        that version's meaning and default; ``chart_version`` names the version (else the
+        keys tell it, see :func:`mxnet_construct.helm.chart_kwargs_from_values`), and a
+        live release of it can be adopted in place. ``extraDeploy`` objects are added as
+        they are. Every bad key or value is reported at once, as a ``ValueError`` naming
+        each key path. ``chart_kwargs`` (``namespace``, ``labels`` or any option) win over
+        the values.
         """
-        from .helm import chart_kwargs_from_values
+        from .helm import add_extra_objects, translate
 
-        kwargs = chart_kwargs_from_values(values)
-        kwargs.update(chart_kwargs)
-        return cls(scope, id, **kwargs)
+        translation = translate(values, chart_version)
+        chart = cls(scope, id, **{**translation.kwargs, **chart_kwargs})
+        add_extra_objects(chart, translation.extra_objects)
+        return chart
 
     @classmethod
     def from_values_file(
-        cls, scope: Construct, id: str, path: str | os.PathLike[str], **chart_kwargs: Any
+        cls,
+        scope: Construct,
+        id: str,
+        path: str | os.PathLike[str],
+        *,
+        chart_version: str | None = None,
+        **chart_kwargs: Any,
     ) -> MXNetChart:
         """Like :meth:`from_helm_values`, reading a ``values.yaml`` file."""
         from .helm import load_values_file
 
-        return cls.from_helm_values(scope, id, load_values_file(path), **chart_kwargs)
+        return cls.from_helm_values(scope, id, load_values_file(path), chart_version=chart_version, **chart_kwargs)
 
     @property
     def roles(self) -> list[RoleConstruct]:

@@ -140,6 +140,7 @@ class Names:
     release: str
     name: str
     fullname: str
+    chart_3_claims: bool = False
 
     @property
     def standalone(self) -> str:
@@ -177,8 +178,11 @@ class Names:
 
     def data_claim(self, component: Component) -> str:
         """The PVC a scheduler or standalone pod mounts: its workload's name, ``<fullname>``
-        or ``<fullname>-scheduler``, as chart 1.4.x named it, so an adopted release keeps
-        its data. The pod's claimName uses this too."""
+        or ``<fullname>-scheduler``, as charts 1.x and 2.x named it (3.x swapped them, see
+        ``claim_names``), so an adopted release keeps its data. The pod's claimName uses
+        this too."""
+        if self.chart_3_claims:
+            return f"{self.fullname}-scheduler" if component == "standalone" else self.fullname
         return self.workload(component)
 
 
@@ -192,7 +196,12 @@ def names(release: str, options: MXNetOptions) -> Names:
         fullname = release
     else:
         fullname = f"{release}-{name}"
-    result = Names(release=release, name=name, fullname=fullname)
+    result = Names(
+        release=release,
+        name=name,
+        fullname=fullname,
+        chart_3_claims=options.claim_names == "chart-3",
+    )
     _check_name_lengths(result, options)
     return result
 

@@ -60,6 +60,12 @@ def register(subparsers: Any) -> None:
         "-o", "--output-dir", metavar="DIR", help="write DIR/RELEASE.k8s.yaml instead of printing to stdout"
     )
     parser.add_argument("-n", "--namespace", metavar="NS", help="namespace written into every object")
+    parser.add_argument(
+        "--chart-version",
+        metavar="VERSION",
+        help="the Bitnami chart version the values are written for: 1.4.26, 2.4.17 or 3.5.1 "
+        "(default: read from the keys)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -67,7 +73,12 @@ def run(args: argparse.Namespace) -> int:
     """Runs ``template``; user errors surface as ``ValueError``/``OSError`` for ``cli.main``."""
     values = collect_values(args.values, args.set, args.set_string)
     text, path = render(
-        args.release, values, namespace=args.namespace, output_dir=args.output_dir, on_warning=_print_warning
+        args.release,
+        values,
+        namespace=args.namespace,
+        output_dir=args.output_dir,
+        on_warning=_print_warning,
+        chart_version=args.chart_version,
     )
     if path is None:
         sys.stdout.write(text)
@@ -102,6 +113,7 @@ def render(
     namespace: str | None = None,
     output_dir: str | None = None,
     on_warning: Callable[[str], None] | None = None,
+    chart_version: str | None = None,
 ) -> tuple[str, Path | None]:
     """The release's YAML, and the file written when ``output_dir`` is given.
 
@@ -109,11 +121,12 @@ def render(
     values (e.g. a shadowed code source) go to ``on_warning`` when given, else to
     :mod:`warnings`.
     """
-    from .helm import chart_kwargs_from_values
+    from .helm import add_extra_objects, translate
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        kwargs = chart_kwargs_from_values(values)
+        translation = translate(values, chart_version)
+    kwargs = translation.kwargs
     for warning in caught:
         if on_warning is None:
             warnings.warn(warning.message, warning.category, stacklevel=2)
@@ -127,7 +140,7 @@ def render(
     if namespace is not None:
         kwargs["namespace"] = namespace
     app = cdk8s.App(outdir=output_dir) if output_dir else cdk8s.App()
-    MXNetChart(app, release, **kwargs)
+    add_extra_objects(MXNetChart(app, release, **kwargs), translation.extra_objects)
     if output_dir is None:
         return app.synth_yaml(), None
     Path(output_dir).mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Adopting a live release of the Bitnami chart (1.4.x) in place: parity of everything that can't change.
+"""Adopting a live release of the Bitnami chart (1.4.26, 2.4.17, 3.5.1) in place: parity of everything that can't change.
 
 ``kubectl apply`` over objects the chart created fails on any change to an immutable field
 (workload selectors, a StatefulSet's ``serviceName``, ``podManagementPolicy`` and
@@ -7,9 +7,9 @@ ClusterIP Services), and a renamed claim leaves the data behind. Pods must also 
 user code and sidecars rely on: the volume names and the ``SERVER_RANK``/``WORKER_RANK``
 variables.
 
-Every case below pairs a values set with the facts ``helm template rel <chart 1.4.26>`` gives
-for it, written out by hand. For the sets the reference has a rendering of
-(tests/data/bitnami-mxnet-1.4.26/rendered), a second test checks the hand-written facts
+Every case below pairs a values set with the facts ``helm template rel <chart>`` of its
+version gives for it, written out by hand. For the sets with a rendering
+(tests/data/bitnami-mxnet-<version>/rendered: the reference's and this project's own), a second test checks the hand-written facts
 against helm's real output, so the expectations can't drift from the chart. The other sets
 are derived from those renderings by the chart's rules, noted per case. (When they were
 written, each was also compared once with helm v3.8.1 rendering the chart's 1.4.26
@@ -36,6 +36,13 @@ from mxnet_construct.helm_cli import merge_values
 from tests.helpers import ROOT, synth
 
 DATA = ROOT / "tests" / "data" / "bitnami-mxnet-1.4.26"
+
+
+def data(version: str) -> Path:
+    """The reference data of a chart version: its values.yaml and helm's renderings."""
+    return ROOT / "tests" / "data" / f"bitnami-mxnet-{version}"
+
+
 # The kinds chart 1.4.x emits; this library adds others (ServiceAccount, NetworkPolicy,
 # PodDisruptionBudget), which are new objects and can't conflict with live ones.
 CHART_KINDS = ("Deployment", "StatefulSet", "Service", "PersistentVolumeClaim", "ConfigMap")
@@ -73,6 +80,7 @@ class Case:
     release: str = "rel"
     rendered: str | None = None
     files: dict[str, str] = field(default_factory=dict)
+    chart_version: str = "1.4.26"
 
 
 def distributed_facts(
@@ -252,6 +260,113 @@ CASES = [
 ]
 
 
+def with_policies(facts: dict[str, dict[str, Any]], **policies: str) -> dict[str, dict[str, Any]]:
+    """``facts`` with each named role's StatefulSet under its own podManagementPolicy."""
+    for role, policy in policies.items():
+        name = next(k for k in facts if k.startswith("StatefulSet/") and k.endswith(f"-{role}"))
+        facts[name] = {**facts[name], "podManagementPolicy": policy}
+    return facts
+
+
+# A 3.x claim template: named `data`, no labels (claim_template() gives 1.x's).
+CLAIM_TEMPLATE_3 = {
+    "metadata": {"name": "data"},
+    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "8Gi"}}},
+}
+
+LATER_CASES = [
+    # Chart 2.4.17 as shipped, and with `--set mode=distributed` (rendered/distributed.yaml).
+    Case("2.4.17-values.yaml", "values.yaml", CASES[0].facts, rendered="defaults.yaml", chart_version="2.4.17"),
+    Case(
+        "2.4.17-distributed",
+        {"mode": "distributed"},
+        distributed_facts(),
+        rendered="distributed.yaml",
+        chart_version="2.4.17",
+    ),
+    # Still <fullname>-scheduler, and a `data` template labelled {name, instance}, as 1.4.26.
+    Case(
+        "2.4.17-persistence",
+        {"mode": "distributed", "persistence": {"enabled": True}, "server": {"replicaCount": 2}},
+        {
+            **distributed_facts(templates=[claim_template("rel", modes=["ReadWriteOnce"])]),
+            "PersistentVolumeClaim/rel-mxnet-scheduler": {"accessModes": ["ReadWriteOnce"]},
+        },
+        rendered="own-persistence.yaml",
+        chart_version="2.4.17",
+    ),
+    Case("3.5.1-values.yaml", "values.yaml", CASES[0].facts, rendered="defaults.yaml", chart_version="3.5.1"),
+    # No podManagementPolicy written: the API server's default, OrderedReady, is live.
+    Case(
+        "3.5.1-distributed",
+        {"mode": "distributed"},
+        distributed_facts(policy="OrderedReady"),
+        rendered="distributed.yaml",
+        chart_version="3.5.1",
+    ),
+    # The scheduler's claim is <fullname>; the pools' `data` template has no labels.
+    Case(
+        "3.5.1-git-persistence",
+        "git-persistence.values.yaml",
+        {
+            **distributed_facts(
+                volumes=("data", "git-cloned-files"), templates=[CLAIM_TEMPLATE_3], policy="OrderedReady"
+            ),
+            "PersistentVolumeClaim/rel-mxnet": {"accessModes": ["ReadWriteOnce"]},
+        },
+        rendered="git-persistence.yaml",
+        chart_version="3.5.1",
+    ),
+    # 3.5.1's worker StatefulSet writes worker.podManagementPolicy; the server's stays unset.
+    Case(
+        "3.5.1-worker-policy",
+        {"mode": "distributed", "worker": {"podManagementPolicy": "Parallel"}},
+        with_policies(distributed_facts(policy="OrderedReady"), worker="Parallel"),
+        rendered="own-worker-policy.yaml",
+        chart_version="3.5.1",
+    ),
+    # Standalone, 3.5.1 created the claim <fullname>-scheduler (its pod mounted <fullname>).
+    Case(
+        "3.5.1-standalone-persistence",
+        {"persistence": {"enabled": True}},
+        {
+            **CASES[0].facts,
+            "PersistentVolumeClaim/rel-mxnet-scheduler": {"accessModes": ["ReadWriteOnce"]},
+        },
+        rendered="own-standalone-persistence.yaml",
+        chart_version="3.5.1",
+    ),
+    # commonLabels: 3.5.1 then labels the claim template {name, instance}; selectors unchanged.
+    Case(
+        "3.5.1-common-labels",
+        {"mode": "distributed", "persistence": {"enabled": True}, "commonLabels": {"team": "ml"}},
+        {
+            **distributed_facts(templates=[claim_template("rel", modes=["ReadWriteOnce"])], policy="OrderedReady"),
+            "PersistentVolumeClaim/rel-mxnet": {"accessModes": ["ReadWriteOnce"]},
+        },
+        rendered="own-common-labels.yaml",
+        chart_version="3.5.1",
+    ),
+    # A `helm get values --all` of a 3.5.1 release: the shipped values.yaml plus the user's.
+    Case(
+        "3.5.1-helm-get-values-all",
+        merge_values(
+            yaml.safe_load((data("3.5.1") / "values.yaml").read_text()),
+            yaml.safe_load((data("3.5.1") / "git-persistence.values.yaml").read_text()),
+        ),
+        {
+            **distributed_facts(
+                volumes=("data", "git-cloned-files"), templates=[CLAIM_TEMPLATE_3], policy="OrderedReady"
+            ),
+            "PersistentVolumeClaim/rel-mxnet": {"accessModes": ["ReadWriteOnce"]},
+        },
+        rendered="git-persistence.yaml",
+        chart_version="3.5.1",
+    ),
+]
+CASES += LATER_CASES
+
+
 # --- facts from a list of manifests, ours or helm's --------------------------------------------
 
 
@@ -318,7 +433,8 @@ def facts(docs: list[dict[str, Any]], *, ours: bool) -> dict[str, dict[str, Any]
             }
             if kind == "StatefulSet":
                 entry["serviceName"] = doc["spec"]["serviceName"]
-                entry["podManagementPolicy"] = doc["spec"]["podManagementPolicy"]
+                # Chart 3.x renders the key empty: the API server then writes its default.
+                entry["podManagementPolicy"] = doc["spec"].get("podManagementPolicy") or "OrderedReady"
                 entry["volumeClaimTemplates"] = claim_templates(doc)
             out[key] = entry
     return out
@@ -327,7 +443,7 @@ def facts(docs: list[dict[str, Any]], *, ours: bool) -> dict[str, dict[str, Any]
 def render(case: Case, tmp_path: Path) -> list[dict[str, Any]]:
     """Our output for the case, through the values-file path ``template`` uses."""
     if isinstance(case.values, str):
-        values = load_values_file(DATA / case.values)
+        values = load_values_file(data(case.chart_version) / case.values)
     else:
         for rel, text in case.files.items():
             (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -338,7 +454,9 @@ def render(case: Case, tmp_path: Path) -> list[dict[str, Any]]:
     with warnings.catch_warnings():
         # A values set may warn on purpose (an accessMode the chart ignored).
         warnings.simplefilter("ignore", ValuesWarning)
-        return synth(MXNetChart.from_helm_values(cdk8s.Testing.app(), case.release, values))
+        return synth(
+            MXNetChart.from_helm_values(cdk8s.Testing.app(), case.release, values, chart_version=case.chart_version)
+        )
 
 
 # --- the tests ----------------------------------------------------------------------------------
@@ -352,7 +470,8 @@ def test_no_immutable_field_claim_name_volume_name_or_rank_differs_from_the_char
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.rendered], ids=[c.id for c in CASES if c.rendered])
 def test_the_expected_facts_are_what_helm_rendered(case: Case) -> None:
-    helm_docs = [d for d in yaml.safe_load_all((DATA / "rendered" / str(case.rendered)).read_text()) if d]
+    rendered = data(case.chart_version) / "rendered" / str(case.rendered)
+    helm_docs = [d for d in yaml.safe_load_all(rendered.read_text()) if d]
     assert facts(helm_docs, ours=False) == case.facts
 
 
@@ -458,3 +577,29 @@ def test_the_runbook_and_the_differences_table_are_in_the_migration_doc() -> Non
         assert any(topic in row for row in rows), topic
     # Every row gives the chart's behaviour, ours and the reason.
     assert all(row.count(" | ") == 3 and not row.rstrip(" |").endswith("|") for row in rows)
+
+
+@pytest.mark.parametrize("mode", ["standalone", "distributed"])
+def test_3_5_1_pods_mount_the_claim_the_chart_created(mode: str) -> None:
+    # 3.5.1 created one name and mounted the other, so its pod waited for a missing claim.
+    docs = synth(
+        MXNetChart.from_helm_values(
+            cdk8s.Testing.app(), "rel", {"mode": mode, "persistence": {"enabled": True}}, chart_version="3.5.1"
+        )
+    )
+    (claim,) = [d["metadata"]["name"] for d in docs if d["kind"] == "PersistentVolumeClaim"]
+    workload = "rel-mxnet" if mode == "standalone" else "rel-mxnet-scheduler"
+    pod = pod_of(next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == workload))
+    (volume,) = [v for v in pod["volumes"] if v["name"] == "data"]
+    assert volume["persistentVolumeClaim"]["claimName"] == claim
+    rendered = (
+        data("3.5.1")
+        / "rendered"
+        / ("own-standalone-persistence.yaml" if mode == "standalone" else "git-persistence.yaml")
+    )
+    helm_claims = [
+        d["metadata"]["name"]
+        for d in yaml.safe_load_all(rendered.read_text())
+        if d and d["kind"] == "PersistentVolumeClaim"
+    ]
+    assert helm_claims == [claim]

@@ -337,3 +337,30 @@ def test_the_charts_values_file_through_the_console_script() -> None:
     assert result.returncode == 0, result.stderr
     kinds = [d["kind"] for d in yaml.safe_load_all(result.stdout)]
     assert kinds.count("StatefulSet") == 2 and kinds.count("Deployment") == 1
+
+
+# --- chart versions -----------------------------------------------------------------------------
+
+LATER_DATA = ROOT / "tests" / "data"
+
+
+@pytest.mark.parametrize("version", ["2.4.17", "3.5.1"])
+def test_chart_version_names_the_values_version(version: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = LATER_DATA / f"bitnami-mxnet-{version}" / "values.yaml"
+    args = ["template", "rel", "-f", str(path), "--set", "mode=distributed"]
+    assert main([*args, "--chart-version", version]) == 0
+    named = capsys.readouterr()
+    assert named.err == ""
+    # The shipped file's keys tell the version too, with the same output.
+    assert main(args) == 0
+    assert capsys.readouterr().out == named.out
+    policies = {d["spec"]["podManagementPolicy"] for d in yaml.safe_load_all(named.out) if d["kind"] == "StatefulSet"}
+    assert policies == {"Parallel" if version == "2.4.17" else "OrderedReady"}
+
+
+def test_every_problem_is_reported_on_one_line(tmp_path: Path) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text("serverCount: 2\nkubeVersion: '1.27'\nextraDeploy: ['{{ x }}']\n")
+    result = template("rel", "-f", str(values), "--chart-version", "3.5.1")
+    assert_one_line_error(result, "3 problems in the values; 1) serverCount: not a key of chart 3.5.1")
+    assert "kubeVersion: '1.27' is not supported" in result.stderr and "extraDeploy[0]: Helm templates" in result.stderr

@@ -28,23 +28,29 @@ layout is not part of the API.
 
 from __future__ import annotations
 
-from ._errors import ValuesTypeError, ValuesWarning
+from ._errors import ValuesErrors, ValuesTypeError, ValuesWarning
 from ._loading import MAX_YAML_DEPTH as MAX_YAML_DEPTH
 from ._loading import load_values_file
 from ._loading import parse_values_text as parse_values_text
 from ._migration import main as main
 from ._migration import migration_table, update_migration_doc
 from ._params import PARAMS, UNMAPPED, Param
-from ._translate import chart_kwargs_from_values
+from ._translate import Translation, add_extra_objects, chart_kwargs_from_values, translate
+from ._versions import VERSIONS as CHART_VERSIONS
 
 __all__ = [
+    "CHART_VERSIONS",
     "PARAMS",
     "UNMAPPED",
     "Param",
+    "Translation",
+    "ValuesErrors",
     "ValuesTypeError",
     "ValuesWarning",
+    "add_extra_objects",
     "chart_kwargs_from_values",
     "load_values_file",
     "migration_table",
+    "translate",
     "update_migration_doc",
 ]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..options import MXNetOptions, Resources
-from ._params import _SERVICE_PORT, ENV, PARAMS, RESOURCES, Param
+from ._params import _SERVICE_ACCOUNT_NAME, _SERVICE_PORT, ENV, PARAMS, RESOURCES, Param
 from ._translate import _field_default
 
 _DOC_BEGIN = (
@@ -39,6 +39,8 @@ def _python(param: Param) -> str:
 def _default_text(param: Param) -> str:
     if param.target == _SERVICE_PORT:
         return "`schedulerPort`"
+    if param.target == _SERVICE_ACCOUNT_NAME:
+        return "none"
     if param.target == "code":
         return {"cloneFilesFromGit.revision": "`master`", "cloneFilesFromGit.enabled": "`false`"}.get(param.key, "none")
     value: Any = MXNetOptions

@@ -275,8 +275,10 @@ def _role_params(role: str) -> list[Param]:
 # `service.port` has no option of its own: it and `schedulerPort` name one port (see
 # `_scheduler_port`), so it is resolved with `schedulerPort` rather than set directly.
 _SERVICE_PORT = "scheduler_port (service.port)"
+# `serviceAccount.name` and `serviceAccount.create` decide one option together.
+_SERVICE_ACCOUNT_NAME = "service_account (serviceAccount.name)"
 # Targets resolved together by chart_kwargs_from_values instead of set one by one.
-_COMBINED_TARGETS = frozenset({"code", _SERVICE_PORT})
+_COMBINED_TARGETS = frozenset({"code", _SERVICE_PORT, _SERVICE_ACCOUNT_NAME})
 
 PARAMS: tuple[Param, ...] = (
     # The chart README's parameter table, in its order.
@@ -429,6 +431,24 @@ PARAMS: tuple[Param, ...] = (
     Param("networkPolicy.extraEgress", MAP_LIST, "network_policy.extra_egress", False),
     Param("podDisruptionBudget.enabled", BOOL, "pod_disruption_budget", False),
     Param("serviceAccount.create", BOOL, "service_account", False),
+    Param(
+        "serviceAccount.name",
+        OPT_STR,
+        _SERVICE_ACCOUNT_NAME,
+        False,
+        "an existing ServiceAccount the pods run as (none is created); needs `serviceAccount.create` unset or false",
+        'service_account="NAME"',
+    ),
+    *(
+        Param(
+            f"{role}.podManagementPolicy",
+            STR,
+            f"{role}.pod_management_policy",
+            False,
+            f"chart 3.x's key: the {role} StatefulSet's policy, over `podManagementPolicy`",
+        )
+        for role in ("server", "worker")
+    ),
     Param("dmlcInterface", OPT_STR, "dmlc_interface", False, "`DMLC_INTERFACE`"),
     Param("dmlcNodeHostFromPodIP", BOOL, "dmlc_node_host_from_pod_ip", False, "`DMLC_NODE_HOST` from the pod IP"),
     Param("hostNetwork", BOOL, "host_network", False),
@@ -439,6 +459,9 @@ PARAMS: tuple[Param, ...] = (
 _BY_KEY: dict[str, Param] = {p.key: p for p in PARAMS}
 
 UNMAPPED: Mapping[str, str] = {
+    "scheduler.pod_management_policy": "the scheduler is a Deployment, which has no pod management policy",
+    "claim_names": "set from the chart version: 3.x named the standalone and scheduler claims the other way round",
+    "claim_template_labels": "set from the chart version: 3.x writes claim templates without labels",
     "git_image.debug": "`BITNAMI_DEBUG` is set in the main container only (`image.debug`)",
     "volume_permissions.image.debug": "`BITNAMI_DEBUG` is set in the main container only (`image.debug`)",
 }

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from constructs import Construct
 
 from ..options import (
     ACCESS_MODES,
@@ -17,32 +22,47 @@ from ..options import (
     OptionError,
 )
 from ..options._code import git_auth_problems
-from ._errors import ValuesWarning, _blame, _helmish, _retold, _type_error
-from ._params import _BY_KEY, _COMBINED_TARGETS, _TREE, PARAMS, Param, _unknown
+from ._convert import convert
+from ._errors import Errors, ValuesWarning, _blame, _helmish, _retold, _type_error
+from ._loading import parse_values_text
+from ._params import _BY_KEY, _COMBINED_TARGETS, _TREE, PARAMS, Param, _list, _map, _str, _str_map, _unknown
+from ._versions import LAYOUT, VERSIONS, detect, leaves, spelled_in
 
 
-def _walk(node: Mapping[str, Any], values: Mapping[Any, Any], prefix: str, out: dict[str, Any]) -> None:
+def _walk(node: Mapping[str, Any], values: Mapping[Any, Any], prefix: str, out: dict[str, Any], errors: Errors) -> None:
     for key, value in values.items():
         path = f"{prefix}{key}"
-        if not isinstance(key, str) or key not in node:
-            _unknown(path, str(key), list(node))
-        if value is None:
-            continue
-        spec = node[key]
-        if isinstance(spec, Param):
-            out[spec.key] = spec.kind.check(path, value)
-        elif isinstance(value, Mapping):
-            _walk(spec, value, f"{path}.", out)
-        else:
-            _type_error(path, value, f"a mapping with keys {', '.join(spec)}")
+        with errors.collect():
+            if not isinstance(key, str) or key not in node:
+                other = _other_spelling(path, value)
+                if other:
+                    raise OptionError(other[0], key, f"not a key of chart 1.4.26; chart 1.4.26 calls it {other[1]}")
+                _unknown(path, str(key), list(node))
+            if value is None:
+                continue
+            spec = node[key]
+            if isinstance(spec, Param):
+                out[spec.key] = spec.kind.check(path, value)
+            elif isinstance(value, Mapping):
+                _walk(spec, value, f"{path}.", out, errors)
+            else:
+                _type_error(path, value, f"a mapping with keys {', '.join(spec)}")
 
 
-def _checked(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm key -> normalised value, for every leaf that is set and not null."""
-    if not isinstance(values, Mapping):
-        _type_error("values", values, "a mapping")
+def _other_spelling(path: str, value: Any) -> tuple[str, str] | None:
+    """A later version's key at or inside ``path``, and how chart 1.4.26 spells it."""
+    keys = [(path, value)] + (list(leaves(value, frozenset(), f"{path}.")) if isinstance(value, Mapping) else [])
+    for key, _ in keys:
+        found = spelled_in("1.4.26", key)
+        if found:
+            return key, found
+    return None
+
+
+def _checked(values: Mapping[str, Any], errors: Errors) -> dict[str, Any]:
+    """Helm key -> normalised value, for every leaf that is set, not null and valid."""
     out: dict[str, Any] = {}
-    _walk(_TREE, values, "", out)
+    _walk(_TREE, values, "", out, errors)
     return out
 
 
@@ -87,7 +107,7 @@ def _field_default(obj_or_cls: Any, name: str) -> Any:
     return f.default
 
 
-def _build(base: Any, changes: Mapping[str, Any], target: str) -> Any:
+def _build(base: Any, changes: Mapping[str, Any], target: str, errors: Errors) -> Any:
     """Option groups rebuilt with ``dataclasses.replace``, so untouched fields keep the
     defaults ``options`` declares. ``changes`` maps target paths relative to ``target``."""
     flat: dict[str, Any] = {}
@@ -99,12 +119,14 @@ def _build(base: Any, changes: Mapping[str, Any], target: str) -> Any:
         else:
             flat[head] = value
     for head, sub in nested.items():
-        flat[head] = _build(_field_default(base, head), sub, f"{target}.{head}" if target else head)
+        flat[head] = _build(_field_default(base, head), sub, f"{target}.{head}" if target else head, errors)
     if not target:
         return flat
     attrs = {p.target[len(target) + 1 :]: p.key for p in PARAMS if p.target.startswith(f"{target}.")}
-    with _blame(_TARGET_KEYS.get(target, target), attrs):
+    with errors.collect(), _blame(_TARGET_KEYS.get(target, target), attrs):
         return dataclasses.replace(base, **flat)
+    # A group with a bad value keeps its defaults, so the checks after it still run.
+    return base
 
 
 def _code(got: Mapping[str, Any]) -> ExistingConfigMap | LocalFiles | GitRepository | None:
@@ -182,10 +204,12 @@ def _scheduler_port(got: dict[str, Any]) -> None:
         return
     scheduler_port = got.setdefault("schedulerPort", service_port)
     if scheduler_port != service_port:
-        raise ValueError(
-            f"service.port: {service_port} differs from schedulerPort {scheduler_port}; servers and workers dial "
+        raise OptionError(
+            "service.port",
+            service_port,
+            f"{service_port} differs from schedulerPort {scheduler_port}; servers and workers dial "
             "schedulerPort on the scheduler Service, so with two numbers they never reach it (the chart's pods "
-            "hung); set both to the same port, or leave service.port out"
+            "hung); set both to the same port, or leave service.port out",
         )
 
 
@@ -212,11 +236,13 @@ def _check_access_mode(got: dict[str, Any]) -> None:
             )
             del got["persistence.accessMode"]
         return
-    raise ValueError(
-        f"persistence.accessMode: {mode!r} is ambiguous: chart 1.4.x ignored this key and gave its claims "
+    raise OptionError(
+        "persistence.accessMode",
+        mode,
+        f"{mode!r} is ambiguous: chart 1.4.x ignored this key and gave its claims "
         "persistence.accessModes (default [ReadWriteOnce]), and a claim's access modes can't change later; "
         f"write persistence.accessModes: [{mode}] for a new release, or leave accessMode out to adopt a "
-        "release the chart made"
+        "release the chart made",
     )
 
 
@@ -224,40 +250,178 @@ def _warn(message: str) -> None:
     warnings.warn(message, ValuesWarning, stacklevel=4)
 
 
-def chart_kwargs_from_values(values: Mapping[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Translation:
+    """What a values mapping makes: ``MXNetChart`` keyword arguments, the objects it adds
+    as they are (``extraDeploy``), and the chart version it was read as."""
+
+    kwargs: dict[str, Any]
+    extra_objects: tuple[dict[str, Any], ...]
+    chart_version: str
+
+
+def _chart_version(values: Mapping[str, Any], chart_version: str | None) -> str:
+    if chart_version is None:
+        return detect(values)
+    # The release's helm.sh/chart label reads `mxnet-3.5.1`; take that spelling too.
+    version = chart_version.removeprefix("mxnet-") if isinstance(chart_version, str) else chart_version
+    if version not in VERSIONS:
+        raise OptionError(
+            "chart_version",
+            chart_version,
+            f"{chart_version!r} is not a chart version read here; use {', '.join(VERSIONS)} (the last 1.x, "
+            "the last 2.x and the final 3.x: a release of another version has that line's keys)",
+        )
+    return str(version)
+
+
+def _extra_objects(items: Any, errors: Errors) -> tuple[dict[str, Any], ...]:
+    out: list[dict[str, Any]] = []
+    with errors.collect():
+        items = _list("extraDeploy", items)
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        where = f"extraDeploy[{i}]"
+        with errors.collect():
+            if isinstance(item, str):
+                if "{{" in item:
+                    raise OptionError(
+                        where, item, "Helm templates are not evaluated here; write the object out as YAML"
+                    )
+                item = parse_values_text(item, where)
+            doc = _map(where, item)
+            for key in ("apiVersion", "kind"):
+                _str(f"{where}.{key}", doc.get(key))
+            meta = _map(f"{where}.metadata", doc.get("metadata") or {})
+            _str(f"{where}.metadata.name", meta.get("name"))
+            out.append(doc)
+    return tuple(out)
+
+
+def _check_options(kwargs: dict[str, Any], errors: Errors) -> None:
+    """Every field the options refuse, not just the first: a refused field is reported,
+    dropped, and the rest checked again."""
+    for _ in range(len(kwargs) + 1):
+        try:
+            MXNetOptions(**kwargs)
+            return
+        except OptionError as err:
+            errors.add(_retold(err, _option_key(err.field)))
+            top = re.match(r"[A-Za-z_]+", err.field)
+            if top is None or top.group(0) not in kwargs:
+                return
+            del kwargs[top.group(0)]
+
+
+_FIELD_WORDS: dict[str, str] = {t: k for t, k in _TARGET_KEYS.items() if ("_" in t or "." in t) and t != k}
+
+
+def translate(values: Mapping[str, Any], chart_version: str | None = None) -> Translation:
+    """Reads ``values`` of chart 1.4.26, 2.4.17 or 3.5.1; see :func:`chart_kwargs_from_values`."""
+    if not isinstance(values, Mapping):
+        _type_error("values", values, "a mapping")
+    version = _chart_version(values, chart_version)
+    extras: dict[str, Any] = {}
+    if version == "1.4.26":
+        errors = Errors({}, _FIELD_WORDS)
+        canonical: Mapping[str, Any] = values
+    else:
+        converted = convert(values, version)
+        errors = Errors(converted.source, _FIELD_WORDS)
+        errors.found.extend(converted.errors)
+        canonical = converted.values
+        extras = {k: canonical.pop(k) for k in ("extraDeploy", "namespaceOverride", "commonLabels") if k in canonical}
+    got = _checked(canonical, errors)
+    if got.get("securityContext.seccompProfile") == "":
+        got["securityContext.seccompProfile"] = None
+    with errors.collect():
+        _check_access_mode(got)
+    with errors.collect():
+        _scheduler_port(got)
+    changes = {_BY_KEY[key].target: value for key, value in got.items() if _BY_KEY[key].target not in _COMBINED_TARGETS}
+    kwargs: dict[str, Any] = _build(MXNetOptions, changes, "", errors)
+    with errors.collect():
+        code = _code(got)
+        if code is not None:
+            kwargs["code"] = code
+    with errors.collect():
+        _service_account(got, kwargs)
+    kwargs.update(LAYOUT.get(version, {}))
+    if extras.get("commonLabels") and "claim_template_labels" in kwargs:
+        # 3.x labels its claim templates {name, instance} only when commonLabels is set.
+        kwargs["claim_template_labels"] = True
+    _check_options(kwargs, errors)
+    objects = _extra_objects(extras["extraDeploy"], errors) if extras.get("extraDeploy") else ()
+    if extras.get("namespaceOverride"):
+        with errors.collect():
+            kwargs["namespace"] = _str("namespaceOverride", extras["namespaceOverride"])
+    if extras.get("commonLabels"):
+        with errors.collect():
+            kwargs["labels"] = _str_map("commonLabels", extras["commonLabels"])
+    errors.raise_all()
+    return Translation(kwargs, objects, version)
+
+
+def _service_account(got: Mapping[str, Any], kwargs: dict[str, Any]) -> None:
+    name = got.get("serviceAccount.name")
+    if name is None:
+        return
+    if got.get("serviceAccount.create") is True:
+        raise OptionError(
+            "serviceAccount.name",
+            name,
+            f"{name!r} with serviceAccount.create: true; the account created here is always named after the "
+            "release, so set serviceAccount.create: false to run the pods as this existing account",
+        )
+    kwargs["service_account"] = name
+
+
+def chart_kwargs_from_values(values: Mapping[str, Any], chart_version: str | None = None) -> dict[str, Any]:
     """``MXNetChart`` keyword arguments from a mapping in the Bitnami chart's values schema.
 
-    Every key of the chart README's parameter table is accepted, nested as in a
-    ``values.yaml`` (``{"image": {"tag": "1.9.1"}}``), with the chart's meaning; only the
-    keys that are set (and not null) become arguments, so every default is the one
-    :class:`~mxnet_construct.options.MXNetOptions` documents. The extension keys in
-    :data:`PARAMS` reach the options the chart never had. ``filesDir`` is read relative
-    to the current directory here and must stay inside it; :func:`load_values_file` makes
-    it relative to (and confined to) the file's directory.
+    ``values`` is written for chart 1.4.26, 2.4.17 or 3.5.1: ``chart_version`` names it
+    (``"3.5.1"``, or the ``helm.sh/chart`` label's ``"mxnet-3.5.1"``); without it the
+    version is read from the keys (1.4.26 when they fit it, as before later versions were
+    read). Every key of that version's parameter table is accepted, nested as in a
+    ``values.yaml``, with that version's meaning; keys not set take that version's
+    defaults where they differ from this library's (image tags, the port 9092, probe
+    timeouts, 3.x's ``OrderedReady`` StatefulSets), and a 3.x release keeps 3.x's claim
+    names. A key the library does not model is accepted at its shipped default and
+    refused with the reason otherwise. The extension keys in :data:`PARAMS` reach the
+    options the chart never had. ``filesDir`` is read relative to the current directory
+    here and must stay inside it; :func:`load_values_file` makes it relative to (and
+    confined to) the file's directory. ``extraDeploy`` objects need
+    :meth:`MXNetChart.from_helm_values`, which adds them; this function checks them,
+    returns only the keyword arguments, and warns that it left them out.
 
     Raises:
         OptionError: (a ``ValueError``) an unknown key (naming its full path and the
-            closest known key), a value the options refuse, or ``cloneFilesFromGit``
-            enabled without a repository; ``.field`` is the Helm key.
-        ValuesTypeError: a value of the wrong type (both a ``ValueError`` and a
+            closest known key, or this version's spelling of another version's key), a
+            value the options refuse, or ``cloneFilesFromGit`` enabled without a
+            repository; ``.field`` is the values key and the message speaks values
+            (``mode: distributed``). Several problems raise one ``ValuesErrors`` listing
+            them all.
+        ValuesTypeError: a single value of the wrong type (both a ``ValueError`` and a
             ``TypeError``).
 
     Warns:
         ValuesWarning: when a code source is shadowed by a higher-priority one
-            (configMap > filesDir > cloneFilesFromGit), naming the ignored keys.
+            (configMap > filesDir > cloneFilesFromGit), naming the ignored keys, and when
+            ``extraDeploy`` objects are left out.
     """
-    got = _checked(values)
-    if got.get("securityContext.seccompProfile") == "":
-        got["securityContext.seccompProfile"] = None
-    _check_access_mode(got)
-    _scheduler_port(got)
-    changes = {_BY_KEY[key].target: value for key, value in got.items() if _BY_KEY[key].target not in _COMBINED_TARGETS}
-    kwargs: dict[str, Any] = _build(MXNetOptions, changes, "")
-    code = _code(got)
-    if code is not None:
-        kwargs["code"] = code
-    try:
-        MXNetOptions(**kwargs)
-    except OptionError as err:
-        raise _retold(err, _option_key(err.field)) from None
-    return kwargs
+    translation = translate(values, chart_version)
+    if translation.extra_objects:
+        _warn(
+            "extraDeploy objects are not keyword arguments and are left out here; MXNetChart.from_helm_values "
+            "(or translate) emits them"
+        )
+    return translation.kwargs
+
+
+def add_extra_objects(chart: Construct, objects: tuple[dict[str, Any], ...]) -> None:
+    """Adds ``extraDeploy`` objects to ``chart`` as they are, in order."""
+    if not objects:
+        return
+    from .._tree import api_object
+
+    for i, doc in enumerate(objects):
+        api_object(chart, f"ExtraDeploy{i}", doc)

@@ -14,8 +14,10 @@ from .._validate import OptionError
 from ._common import (
     ACCESS_MODES,
     BYTE_RESOURCES,
+    POD_MANAGEMENT_POLICIES,
     AccessMode,
     NamedObject,
+    PodManagementPolicy,
     Quantity,
     _check_abs_path,
     _check_bytes,
@@ -401,6 +403,9 @@ class RoleOptions:
         gpus: ``nvidia.com/gpu`` limit per pod. Above zero it also mounts a memory-backed
             ``/dev/shm``, which data loaders need.
         shm_size: Size limit of that ``/dev/shm`` volume.
+        pod_management_policy: Of this role's StatefulSet (servers, workers); None uses the
+            release-wide one. Chart 3.x: ``server.podManagementPolicy``,
+            ``worker.podManagementPolicy``.
 
     The fields are checked (and frozen) when ``MXNetOptions`` or ``MXNetChart`` takes the
     object, before anything is synthesized: only then is the role known, so an error says
@@ -414,6 +419,7 @@ class RoleOptions:
     extra_env: Sequence[EnvVar] = ()
     gpus: int = 0
     shm_size: Quantity = "1Gi"
+    pod_management_policy: PodManagementPolicy | None = None
 
     def _checked(self, where: str) -> None:
         """Validates as role ``where``, then freezes the mapping and sequence fields."""
@@ -436,6 +442,8 @@ class RoleOptions:
         v.check_int(f"{where}.gpus", self.gpus, minimum=0, maximum=64)
         v.check_quantity(f"{where}.shm_size", self.shm_size)
         _check_bytes(f"{where}.shm_size", self.shm_size)
+        if self.pod_management_policy is not None:
+            v.check_choice(f"{where}.pod_management_policy", self.pod_management_policy, POD_MANAGEMENT_POLICIES)
 
 
 def _check_env_list(field_name: str, value: object) -> None:

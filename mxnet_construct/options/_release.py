@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any, TypedDict
+from typing import Any, Literal, TypeAlias, TypedDict
 
 from .. import _validate as v
 from .._pod_parts import ContainerSpec
@@ -45,6 +45,9 @@ from ._pod import (
 )
 
 DEFAULT_SCHEDULER_PORT = 49875
+
+ClaimNames: TypeAlias = Literal["chart-1", "chart-3"]
+CLAIM_NAMES: tuple[ClaimNames, ...] = ("chart-1", "chart-3")
 
 
 @_keyword_hints
@@ -198,8 +201,17 @@ class MXNetOptions:
         service_annotations: Annotations of the scheduler Service (e.g. an internal load
             balancer). Chart: ``service.annotations``.
         entrypoint: Chart: ``entrypoint.*``.
-        pod_management_policy: Of the server and worker StatefulSets.
-            Chart: ``podManagementPolicy``.
+        pod_management_policy: Of the server and worker StatefulSets, unless a role sets
+            its own. Chart: ``podManagementPolicy``.
+        claim_names: The names of the data claims of the standalone pod and the
+            distributed scheduler when persistence is on. ``chart-1``: ``<fullname>`` and
+            ``<fullname>-scheduler``, as charts 1.x and 2.x named them. ``chart-3``: the other
+            way round, the claims chart 3.x created (its pods mounted the other name, so they
+            waited for a claim that did not exist; here the pods mount the claim created).
+            A release keeps its claims only under their own names.
+        claim_template_labels: Label the StatefulSets' ``data`` claim template with
+            ``{name, instance}``, as charts 1.x and 2.x did; chart 3.x wrote none (unless
+            ``commonLabels`` was set). Claim templates can't change on a live StatefulSet.
         code: Where ``/app`` comes from: :class:`ExistingConfigMap` (chart ``configMap``),
             :class:`LocalFiles` (chart ``files/``) or :class:`GitRepository` (chart
             ``cloneFilesFromGit``). The chart picks the first set in that order; here
@@ -265,6 +277,8 @@ class MXNetOptions:
     service_annotations: Mapping[str, str] = field(default_factory=dict)
     entrypoint: Entrypoint = field(default_factory=Entrypoint)
     pod_management_policy: PodManagementPolicy = "Parallel"
+    claim_names: ClaimNames = "chart-1"
+    claim_template_labels: bool = True
     code: CodeSource | None = None
     extra_env: Sequence[EnvVar] = ()
     existing_secret: str | NamedObject | None = None
@@ -320,6 +334,8 @@ class MXNetOptions:
         _check_service_extras(self)
         v.check_type("entrypoint", self.entrypoint, Entrypoint, "an Entrypoint")
         v.check_choice("pod_management_policy", self.pod_management_policy, POD_MANAGEMENT_POLICIES)
+        v.check_choice("claim_names", self.claim_names, CLAIM_NAMES)
+        v.check_bool("claim_template_labels", self.claim_template_labels)
         if self.code is not None:
             v.check_type(
                 "code",
@@ -548,6 +564,8 @@ class MXNetKwargs(TypedDict, total=False):
     service_annotations: Mapping[str, str]
     entrypoint: Entrypoint
     pod_management_policy: PodManagementPolicy
+    claim_names: ClaimNames
+    claim_template_labels: bool
     code: CodeSource | None
     extra_env: Sequence[EnvVar]
     existing_secret: str | NamedObject | None

@@ -22,11 +22,12 @@ from typing import IO, Any, Literal, TypeAlias
 
 from ..policies.restart import RestartMachine
 from .audit import Audit
-from .faults import resolve_kills
+from . import admission
+from .faults import parse_kill, resolve_kills
 from .host import BASE_PATH
 from .model import Plan, RunLocalError
 from .plain import Plain
-from .plan import load_manifests, plan
+from .plan import plan
 from .report import Output, RunResult
 from .sandbox import Sandbox, interpreter_dirs, sandbox_available
 from .supervisor import BACKOFF_SCALE, DEFAULT_STALL, STOP_GRACE, Launcher, Supervisor
@@ -128,7 +129,9 @@ def _differences(the_plan: Plan, python: str, isolation: str) -> list[str]:
     if isolation == "namespaces":
         notes += [
             "each container runs under runc as its securityContext says (user, groups, capabilities, "
-            "no_new_privs, read-only root, seccomp RuntimeDefault, memory/CPU limits), on read-only binds of the host's /usr and /etc",
+            "no_new_privs, read-only root, memory/CPU limits), on read-only binds of the host's /usr and /etc",
+            "seccomp RuntimeDefault on every container (also where none is named, as the kubelet's SeccompDefault does); "
+            "no AppArmor or SELinux confinement is applied",
             "probes are not applied",
             "all pods share one network namespace holding only lo (NetworkPolicies are audited, not enforced)",
         ]
@@ -196,13 +199,10 @@ def run_local(
         RunLocalError: the manifests cannot be run locally (before anything started).
         Terminated: SIGTERM arrived; everything was cleaned up first.
     """
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise RunLocalError(f"timeout: {timeout!r} is not valid; give a number of seconds > 0")
     if isolation not in ISOLATIONS:
         raise RunLocalError(f"isolation: {isolation!r} is not valid; use one of {', '.join(ISOLATIONS)}")
-    if isinstance(stall, bool) or not isinstance(stall, int | float) or stall <= 0:
-        raise RunLocalError(f"stall: {stall!r} is not valid; give a number of seconds > 0")
-    docs = load_manifests(paths) + [dict(d) for d in documents or ()]
+    admission.check_timing(timeout, stall, [(k, parse_kill(k)[2]) for k in kill])
+    docs = admission.admit(admission.load(paths) + [dict(d) for d in documents or ()])
     the_plan = plan(docs, skip_init=skip_init)
     assert the_plan.manifests is not None
     try:

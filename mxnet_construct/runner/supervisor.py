@@ -35,6 +35,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal, Protocol
 
 from ..policies.restart import (
@@ -52,6 +53,7 @@ from ..policies.restart import (
 )
 from .faults import Kill
 from .host import Handle
+from .logs import CappedLog, pump
 from .model import ContainerPlan, Plan, PodPlan, RunLocalError
 from .report import ContainerResult, IsolationUsed, Output, PodResult, RunEvent, RunResult
 from .workspace import Workspace
@@ -98,14 +100,16 @@ class _Pod:
     stop_at: float | None = None
 
 
-def _reader(proc: subprocess.Popen[bytes], sink: ContainerResult, prefix: str, out: Output) -> None:
+def _reader(proc: subprocess.Popen[bytes], sink: ContainerResult, prefix: str, out: Output, log: Path) -> None:
     if proc.stdout is None:
         return
+    # Bounded whatever the pod prints (:mod:`.logs`).
+    capped = CappedLog(log)
     with proc.stdout:
-        for raw in proc.stdout:
-            text = raw.decode(errors="replace").rstrip("\n")
-            sink.lines.append(text)
-            out.line(prefix, text)
+        try:
+            pump(proc.stdout, capped, sink.lines, lambda text: out.line(prefix, text))
+        finally:
+            capped.close()
 
 
 def _signal_name(code: int) -> str:
@@ -205,7 +209,7 @@ class Supervisor:
         r.handles[c.name] = handle
         if self.watcher is not None:
             self.watcher.started(r.plan, handle)
-        t = threading.Thread(target=_reader, args=(handle.proc, sink, self._prefix(r, c), self.out), daemon=True)
+        t = threading.Thread(target=_reader, args=(handle.proc, sink, self._prefix(r, c), self.out, self.ws.log(r.plan, c.name, c.init)), daemon=True)
         t.start()
         self.readers.append(t)
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..manifests import ManifestError
+from ..manifests import ManifestError, Manifests
 from ..manifests._load import parse_documents, read_text
 from . import pss, schema
 from .model import RunLocalError
@@ -55,8 +55,8 @@ class Problem:
     def __str__(self) -> str:
         shown = repr(self.value)
         shown = shown if len(shown) <= 80 else shown[:77] + "..."
-        value = "" if self.value is None and "missing" in self.rule else f" {shown}"
-        return f"{self.document} {self.path}:{value}: {self.rule}"
+        value = [] if self.value is None and "missing" in self.rule else [shown]
+        return ": ".join([f"{self.document} {self.path}", *value, self.rule])
 
 
 class AdmissionError(RunLocalError):
@@ -186,7 +186,7 @@ def _api_server_rules(spec: Mapping[str, Any], at: str) -> Iterator[pss.Finding]
                 sources = sorted(var.get("valueFrom") or {})
                 if "valueFrom" in var and len(sources) != 1:
                     rule = "valueFrom needs exactly one of configMapKeyRef, fieldRef, resourceFieldRef, secretKeyRef"
-                    yield f"{where}.env[{j}].valueFrom", sources, rule
+                    yield f"{where}.env[{j}].valueFrom", var["valueFrom"], rule
 
 
 def _check_document(doc: Mapping[str, Any], name: str) -> tuple[list[Problem], int]:
@@ -223,9 +223,23 @@ def admit(docs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     if pods > MAX_PODS:
         rule = f"at most {MAX_PODS} pods per run (what one machine holds); lower the replicas"
         problems.append(Problem("run", "pods", pods, rule))
+    elif len(admitted) == len(docs):
+        problems += _duplicate_pods(admitted)
     if problems:
         raise AdmissionError(problems)
     return admitted
+
+
+def _duplicate_pods(docs: Sequence[Mapping[str, Any]]) -> list[Problem]:
+    try:
+        model = Manifests.of(docs)
+    except ManifestError:
+        return []  # the planner names what the model cannot expand
+    try:
+        unique_pod_names((p.name, f"{p.workload} (namespace {p.namespace})") for p in model.pods)
+    except AdmissionError as err:
+        return err.problems
+    return []
 
 
 def unique_pod_names(pods: Iterable[tuple[str, str]]) -> None:

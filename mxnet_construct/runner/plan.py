@@ -392,7 +392,7 @@ def plan(docs: Sequence[Mapping[str, Any]], *, skip_init: Sequence[str] = ()) ->
         if doc.get("kind") in ("ConfigMap", "Secret", "Service", *_POD_KINDS):
             object_meta(doc)
     pod_seeds = seeds(model)
-    unique_pod_names((s.name, s.pod.workload) for s in pod_seeds)
+    unique_pod_names((s.name, f"{s.pod.workload} (namespace {s.namespace})") for s in pod_seeds)
     if not pod_seeds:
         kinds = sorted({str(d.get("kind")) for d in docs})
         raise RunLocalError(

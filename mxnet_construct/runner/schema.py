@@ -164,4 +164,4 @@ def validate(doc: Mapping[str, Any]) -> list[Issue]:
             if isinstance(job, Mapping) and "template" in job:
                 where = f"spec.replicatedJobs[{i}].template"
                 issues += _issues(_validator("#io.k8s.api.batch.v1.JobTemplateSpec"), job["template"], where)
-    return issues
+    return sorted(issues, key=lambda i: i.path)

@@ -89,7 +89,12 @@ def test_a_hostile_manifest_is_refused_or_contained(path: Path, tmp_path: Path) 
 
 @pytest.mark.parametrize(
     "options",
-    [{}, {"lifecycle": "jobset"}, {"lifecycle": "job", "gang_scheduler": "volcano"}, {"gang_scheduler": "scheduler-plugins"}],
+    [
+        {},
+        {"lifecycle": "jobset"},
+        {"lifecycle": "job", "gang_scheduler": "volcano"},
+        {"gang_scheduler": "scheduler-plugins"},
+    ],
     ids=["default", "jobset", "job-volcano", "scheduler-plugins"],
 )
 def test_the_library_s_own_manifests_pass_admission(options: dict[str, str], tmp_path: Path) -> None:
@@ -156,7 +161,9 @@ def test_a_huge_count_is_refused_before_a_pod_is_planned(monkeypatch: pytest.Mon
 
 
 @pytest.mark.parametrize("timeout", ["inf", "nan", "0", "-1", "1e9"])
-def test_the_timeout_must_be_finite_and_positive(timeout: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_timeout_must_be_finite_and_positive(
+    timeout: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = write_docs(tmp_path, [pod("p", [sh("c", "true")])])
     assert main(["run-local", str(path), f"--timeout={timeout}", "--isolation", "none"]) == 2
     err = capsys.readouterr().err

@@ -316,6 +316,24 @@ def test_seccomp_runtime_default_refuses_namespaces_and_mounts_also_when_no_prof
 
 
 @needs_sandbox
+def test_file_handles_are_refused_by_the_default_filter_even_to_root() -> None:
+    # name_to_handle_at needs no capability: only the seccomp filter stands in its way, so
+    # this shows RuntimeDefault applies to a container that names no profile at all.
+    script = (
+        "import ctypes, os\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "handle, mount_id = ctypes.create_string_buffer(136), ctypes.c_int()\n"
+        "handle[0:4] = (128).to_bytes(4, 'little')\n"
+        "rc = libc.name_to_handle_at(-100, b'/usr', handle, ctypes.byref(mount_id), 0)\n"
+        "print('handle', rc, os.strerror(ctypes.get_errno()) if rc else 'ok')\n"
+    )
+    docs = [pod("root", [{"name": "c", "image": "python", "command": ["python3", "-c", script]}])]
+    result, out = run(docs, isolation="namespaces")
+    assert result.ok, out
+    assert result.pod("root").log == "handle -1 Operation not permitted"
+
+
+@needs_sandbox
 def test_read_only_root_file_system_is_applied_and_a_writable_root_stays_off_the_host(marker: Path) -> None:
     script = f"touch /{marker.name} 2>/dev/null && echo root-writable || echo root-read-only"
     docs = [
@@ -418,7 +436,9 @@ def test_the_oci_config_follows_the_pod_spec(tmp_path: Path) -> None:
     ws = Workspace(the_plan, sys.executable, keep=False)
     try:
         ws.materialise(p)
-        config = Sandbox(ws, ["/opt/python"], hard_limit=90).config(p, p.containers[0], ws.bundle("mxnet-run-local-t-1"))
+        config = Sandbox(ws, ["/opt/python"], hard_limit=90).config(
+            p, p.containers[0], ws.bundle("mxnet-run-local-t-1")
+        )
         process, linux = config["process"], config["linux"]
         assert process["user"] == {"uid": 1001, "gid": 0, "additionalGids": [1001]}
         assert process["args"] == ["/usr/bin/timeout", "-s", "KILL", "90", "sh", "-c", "true"]
@@ -595,7 +615,11 @@ def test_distributed_training_runs_under_the_emitted_security_context(tmp_path: 
         assert not list((run_dir / "pods").rglob("config.json"))
         configs = [json.loads(p.read_text()) for p in (run_dir / "private" / "bundles").glob("*/config.json")]
         for name in ("train-mxnet-server-1", "train-mxnet-worker-1"):
-            mxnet = [c for c in configs if c["hostname"] == name and any(e.startswith("DMLC_ROLE=") for e in c["process"]["env"])]
+            mxnet = [
+                c
+                for c in configs
+                if c["hostname"] == name and any(e.startswith("DMLC_ROLE=") for e in c["process"]["env"])
+            ]
             assert len(mxnet) == 1, name
             config = mxnet[0]
             process = config["process"]

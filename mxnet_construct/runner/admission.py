@@ -22,6 +22,7 @@ Each problem names the document (``Kind/name``), the field path, the value and t
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -95,13 +96,13 @@ def _duplicate_keys(text: str, source: str) -> Iterator[Problem]:
         yield from walk(node, "")
 
 
-def load(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
+def load(paths: Iterable[str | os.PathLike[str]]) -> list[dict[str, Any]]:
     """Every object of the manifest files, refusing duplicate keys (all of them at once)."""
     docs: list[dict[str, Any]] = []
     problems: list[Problem] = []
     for path in paths:
         try:
-            text = read_text(path)
+            text = read_text(Path(path))
             docs += parse_documents(text, str(path))
         except ManifestError as err:
             raise RunLocalError(f"manifest: {err}") from None

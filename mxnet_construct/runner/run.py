@@ -21,8 +21,8 @@ from types import FrameType
 from typing import IO, Any, Literal, TypeAlias
 
 from ..policies.restart import RestartMachine
-from .audit import Audit
 from . import admission
+from .audit import Audit
 from .faults import parse_kill, resolve_kills
 from .host import BASE_PATH
 from .model import Plan, RunLocalError

@@ -44,7 +44,7 @@ def dotted(parts: Iterator[Any] | list[Any] | tuple[Any, ...], prefix: str = "")
 
 def _library() -> Any:
     try:
-        from kubernetes_validate import utils
+        from kubernetes_validate import utils  # type: ignore[import-untyped]
     except ImportError:
         raise RunLocalError(
             "run-local validates every manifest against the Kubernetes schema and needs the package "
@@ -53,18 +53,18 @@ def _library() -> Any:
     return utils
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _registry() -> Any:
     from referencing import Registry, Resource
 
     defs = _library().schema_contents(f"{_SCHEMA_DIR}/_definitions.json", K8S_VERSION)
-    return Resource.from_contents(defs) @ Registry()  # type: ignore[operator]
+    return Resource.from_contents(defs) @ Registry()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(key: str) -> Any:
     """A validator for a built-in kind (``kind:apiVersion``), a definition (``#Name``) or a CRD."""
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]
 
     if key.startswith("#"):
         schema: Any = {"$ref": f"{_DEFS_ID}#/$defs/{key[1:]}"}
@@ -104,9 +104,9 @@ def strict_crd_schema(crd: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            if "properties" in node and "additionalProperties" not in node:
-                if not node.get("x-kubernetes-preserve-unknown-fields"):
-                    node["additionalProperties"] = False
+            open_ended = "additionalProperties" in node or node.get("x-kubernetes-preserve-unknown-fields")
+            if "properties" in node and not open_ended:
+                node["additionalProperties"] = False
             for key in list(node):
                 if key.startswith("x-kubernetes-") or key == "description":
                     del node[key]
@@ -155,10 +155,12 @@ def validate(doc: Mapping[str, Any]) -> list[Issue]:
     key = f"{api_version}:{kind}"
     validator = _validator(key if key in crd_schemas() else f"{kind}:{api_version}")
     if validator is None:
-        return [Issue("kind", kind, f"no kind {kind!r} in {api_version!r} is known to Kubernetes 1.27 or the library's CRDs")]
+        known = "is known to Kubernetes 1.27 or the library's CRDs"
+        return [Issue("kind", kind, f"no kind {kind!r} in {api_version!r} {known}")]
     issues = _issues(validator, doc, "")
     if key in crd_schemas():
-        issues += _issues(_validator("#io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), doc.get("metadata"), "metadata")
+        meta = _validator("#io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
+        issues += _issues(meta, doc.get("metadata"), "metadata")
         jobs = (doc.get("spec") or {}).get("replicatedJobs") if isinstance(doc.get("spec"), Mapping) else None
         for i, job in enumerate(jobs if isinstance(jobs, list) else []):
             if isinstance(job, Mapping) and "template" in job:

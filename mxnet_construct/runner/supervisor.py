@@ -209,7 +209,11 @@ class Supervisor:
         r.handles[c.name] = handle
         if self.watcher is not None:
             self.watcher.started(r.plan, handle)
-        t = threading.Thread(target=_reader, args=(handle.proc, sink, self._prefix(r, c), self.out, self.ws.log(r.plan, c.name, c.init)), daemon=True)
+        t = threading.Thread(
+            target=_reader,
+            args=(handle.proc, sink, self._prefix(r, c), self.out, self.ws.log(r.plan, c.name, c.init)),
+            daemon=True,
+        )
         t.start()
         self.readers.append(t)
 

@@ -61,7 +61,9 @@ def _mkdirs_below(base: Path, rel: Path) -> None:
             try:
                 child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
             except OSError as err:
-                raise RunLocalError(f"{str(base / rel)!r}: {part!r} is not a directory ({err.strerror}); refused") from None
+                raise RunLocalError(
+                    f"{str(base / rel)!r}: {part!r} is not a directory ({err.strerror}); refused"
+                ) from None
             os.close(fd)
             fd = child
     finally:

@@ -146,18 +146,8 @@ def test_a_huge_count_is_refused_before_a_pod_is_planned(monkeypatch: pytest.Mon
         raise AssertionError("planned despite the pod cap")
 
     monkeypatch.setattr(run_module, "plan", never)
-    doc = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "d"},
-        "spec": {
-            "replicas": 1_000_000,
-            "selector": {"matchLabels": {"a": "b"}},
-            "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [sh("c", "true")]}},
-        },
-    }
-    with pytest.raises(AdmissionError, match="run pods: 1000000: at most 250 pods per run"):
-        run_local(documents=[doc], timeout=5)
+    with pytest.raises(AdmissionError, match=f"run pods: 1064000: at most {MAX_PODS} pods per run"):
+        run_local([ROOT / "tests" / "hostile" / "huge-replicas.yaml"], timeout=5)
 
 
 @pytest.mark.parametrize("timeout", ["inf", "nan", "0", "-1", "1e9"])

@@ -5,7 +5,8 @@ one attack each (or one class of malformed input), with a header saying what mus
 ``expect: refused`` (exit 2 before anything ran, every ``refused:`` line in the message),
 ``expect: contained`` (admitted, but the attack fails) or ``expect: runs``. Each is run
 through the real command, in the sandbox, next to a canary file in /root: its content in
-the output, or a marker file written outside the run, fails the test.
+the output, a marker file written outside the run, or run-local's own peak memory
+reaching 300 MB, fails the test.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ from typing import Any
 import pytest
 import yaml
 
+from benchmarks.proctree import peak_rss_kb
 from mxnet_construct.cli import main
 from mxnet_construct.runner import RunLocalError, run_local
 from mxnet_construct.runner import run as run_module
@@ -35,12 +39,31 @@ from tests.test_runner import pod, sh, write_docs, write_example
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = sorted((ROOT / "tests" / "hostile").glob("*.yaml"))
 SANDBOX, WHY_NOT = sandbox_available()
+RSS_BUDGET_MB = 300
 
 
 def header(path: Path) -> tuple[str, list[str]]:
     lines = [line[2:] for line in path.read_text().splitlines() if line.startswith("# ")]
     expect = next(line.split(": ", 1)[1] for line in lines if line.startswith("expect: "))
     return expect, [line.split(": ", 1)[1] for line in lines if line.startswith("refused: ")]
+
+
+def run_watched(command: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess[str], int]:
+    """Run ``command``, and its own peak RSS in KiB (read from /proc while it runs)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(command, stdout=out, stderr=err, text=True, cwd=cwd)
+        peak, deadline = 0, time.monotonic() + 120
+        # A bound far above --timeout: run-local blocked on a FIFO never returns by itself.
+        while proc.poll() is None and time.monotonic() < deadline:
+            peak = max(peak, peak_rss_kb(proc.pid))
+            time.sleep(0.1)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+            pytest.fail(f"run-local was still running 120 s after it started (--timeout 15): {command}")
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(command, proc.returncode, out.read(), err.read()), peak
 
 
 @pytest.mark.parametrize("path", HOSTILE, ids=[p.stem for p in HOSTILE])
@@ -59,8 +82,7 @@ def test_a_hostile_manifest_is_refused_or_contained(path: Path, tmp_path: Path) 
     command = [sys.executable, "-m", "mxnet_construct", "run-local", str(manifest), "--timeout", "15"]
     command += ["--isolation", "namespaces", "--python", sys.executable]
     try:
-        # A bound far above --timeout: run-local blocked on a FIFO never returns by itself.
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        done, peak_kb = run_watched(command, tmp_path)
     finally:
         canary.unlink()
         planted = [p for p in (marker, Path("/etc") / marker.name) if os.path.lexists(p)]
@@ -70,6 +92,7 @@ def test_a_hostile_manifest_is_refused_or_contained(path: Path, tmp_path: Path) 
     assert not planted, f"{path.name} wrote {planted} on the host:\n{output}"
     assert secret not in output, f"{path.name} read the host's canary:\n{output}"
     assert "Traceback" not in output, output
+    assert peak_kb < RSS_BUDGET_MB * 1024, f"run-local's own peak RSS was {peak_kb / 1024:.0f} MB"
     if expect == "refused":
         assert done.returncode == 2, output
         assert "refused before anything ran" in done.stderr

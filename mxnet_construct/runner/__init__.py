@@ -30,6 +30,7 @@ import argparse
 import sys
 from typing import IO, Any
 
+from .admission import AdmissionError
 from .faults import Kill, resolve_kills
 from .model import ContainerPlan, Mount, Plan, PodPlan, RunLocalError, Security, ServiceName, Volume
 from .plan import expand_refs, load_manifests, plan
@@ -127,6 +128,10 @@ def _main(args: argparse.Namespace, stream: IO[str] | None = None) -> int:
             stall=args.stall,
             audit=args.audit,
         )
+    except AdmissionError as err:
+        # One line per problem (the generic handler would fold them into one).
+        print(f"mxnet-construct run-local: error: {err}", file=sys.stderr)
+        return 2
     except Terminated:
         # Everything was cleaned up on the way here; 128 + SIGTERM, as a shell reports it.
         print("run-local: terminated (SIGTERM); every container was stopped and removed", file=sys.stderr)
@@ -137,6 +142,7 @@ def _main(args: argparse.Namespace, stream: IO[str] | None = None) -> int:
 __all__ = [
     "DEFAULT_TIMEOUT",
     "ISOLATIONS",
+    "AdmissionError",
     "ContainerPlan",
     "ContainerResult",
     "Isolation",

@@ -154,11 +154,14 @@ def test_a_job_set_and_its_pod_template_are_validated_too() -> None:
 
 def test_unknown_fields_kinds_and_missing_names_are_refused() -> None:
     unknown_kind = {"apiVersion": "example.com/v1", "kind": "Miner", "metadata": {"name": "m"}}
+    traversal = {"apiVersion": "v1", "kind": "../../../_definitions", "metadata": {"name": "t"}}
     typo = pod("p", [{"nam": "c", "image": "busybox", "command": ["true"]}])
     with pytest.raises(AdmissionError) as caught:
-        admit([unknown_kind, typo])
+        admit([unknown_kind, traversal, typo])
     assert [str(p) for p in caught.value.problems] == [
         "Miner/m kind: 'Miner': no kind 'Miner' in 'example.com/v1' is known to Kubernetes 1.27 or the library's CRDs",
+        "../../../_definitions/t kind: '../../../_definitions': no kind '../../../_definitions' in 'v1' is known "
+        "to Kubernetes 1.27 or the library's CRDs",
         "Pod/p spec.containers[0].nam: 'c': unknown field",
         "Pod/p spec.containers[0].name: required field missing",
     ]

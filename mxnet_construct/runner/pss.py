@@ -124,6 +124,8 @@ def unsupported(spec: Mapping[str, Any], annotations: Mapping[str, Any], at: str
         yield f"{at}.shareProcessNamespace", True, f"{_LOCAL}: every container has its own PID namespace"
     if spec.get("hostUsers") is False:
         yield f"{at}.hostUsers", False, f"{_LOCAL}: containers run without a user namespace"
+    if spec.get("hostAliases"):
+        yield f"{at}.hostAliases", spec["hostAliases"], f"{_LOCAL}: /etc/hosts holds the run's own names only"
     if spec.get("ephemeralContainers"):
         yield f"{at}.ephemeralContainers", "...", _EPHEMERAL
     for i, sysctl in enumerate((spec.get("securityContext") or {}).get("sysctls") or []):

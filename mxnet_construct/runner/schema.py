@@ -23,6 +23,8 @@ from .model import RunLocalError
 K8S_VERSION = "1.27.0"
 _DEFS_ID = "https://kubernetes.io/api/_definitions.json"
 _SCHEMA_DIR = "kubernetes-json-schema/v1.27.0-local-strict"
+_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}")
+_API_VERSION = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?v[0-9]+([a-z]+[0-9]+)?")
 
 
 class Issue:
@@ -153,7 +155,9 @@ def validate(doc: Mapping[str, Any]) -> list[Issue]:
     if not isinstance(api_version, str) or not api_version:
         return [Issue("apiVersion", api_version, "required field missing")]
     key = f"{api_version}:{kind}"
-    validator = _validator(key if key in crd_schemas() else f"{kind}:{api_version}")
+    # The kind and group name a schema file: nothing else may reach that lookup.
+    plain = isinstance(kind, str) and _KIND.fullmatch(kind) and _API_VERSION.fullmatch(api_version)
+    validator = _validator(key if key in crd_schemas() else f"{kind}:{api_version}") if plain else None
     if validator is None:
         known = "is known to Kubernetes 1.27 or the library's CRDs"
         return [Issue("kind", kind, f"no kind {kind!r} in {api_version!r} {known}")]

@@ -226,6 +226,30 @@ def test_an_admission_error_is_a_run_local_error_listing_every_problem() -> None
 
 
 # ---------------------------------------------------------------------------------------
+# seccomp RuntimeDefault when none is named
+
+
+def test_file_handles_are_refused_by_the_default_filter_even_to_root() -> None:
+    # name_to_handle_at needs no capability: only the seccomp filter stands in its way, so
+    # this shows RuntimeDefault applies to a container that names no profile at all.
+    script = (
+        "import ctypes, os\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "handle, mount_id = ctypes.create_string_buffer(136), ctypes.c_int()\n"
+        "handle[0:4] = (128).to_bytes(4, 'little')\n"
+        "rc = libc.name_to_handle_at(-100, b'/usr', handle, ctypes.byref(mount_id), 0)\n"
+        "print('handle', rc, os.strerror(ctypes.get_errno()) if rc else 'ok')\n"
+    )
+    docs = [pod("root", [{"name": "c", "image": "python", "command": ["python3", "-c", script]}])]
+    if not SANDBOX:
+        pytest.fail(f"the sandbox cannot run here: {WHY_NOT}")
+    out = io.StringIO()
+    result = run_local(documents=docs, isolation="namespaces", python=sys.executable, timeout=30, out=out)
+    assert result.ok, out.getvalue()
+    assert result.pod("root").log == "handle -1 Operation not permitted"
+
+
+# ---------------------------------------------------------------------------------------
 # Container output stays bounded in memory and on disk
 
 

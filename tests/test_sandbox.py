@@ -316,24 +316,6 @@ def test_seccomp_runtime_default_refuses_namespaces_and_mounts_also_when_no_prof
 
 
 @needs_sandbox
-def test_file_handles_are_refused_by_the_default_filter_even_to_root() -> None:
-    # name_to_handle_at needs no capability: only the seccomp filter stands in its way, so
-    # this shows RuntimeDefault applies to a container that names no profile at all.
-    script = (
-        "import ctypes, os\n"
-        "libc = ctypes.CDLL(None, use_errno=True)\n"
-        "handle, mount_id = ctypes.create_string_buffer(136), ctypes.c_int()\n"
-        "handle[0:4] = (128).to_bytes(4, 'little')\n"
-        "rc = libc.name_to_handle_at(-100, b'/usr', handle, ctypes.byref(mount_id), 0)\n"
-        "print('handle', rc, os.strerror(ctypes.get_errno()) if rc else 'ok')\n"
-    )
-    docs = [pod("root", [{"name": "c", "image": "python", "command": ["python3", "-c", script]}])]
-    result, out = run(docs, isolation="namespaces")
-    assert result.ok, out
-    assert result.pod("root").log == "handle -1 Operation not permitted"
-
-
-@needs_sandbox
 def test_read_only_root_file_system_is_applied_and_a_writable_root_stays_off_the_host(marker: Path) -> None:
     script = f"touch /{marker.name} 2>/dev/null && echo root-writable || echo root-read-only"
     docs = [

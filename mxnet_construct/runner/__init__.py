@@ -5,6 +5,8 @@ variable, a scheduler that cannot bind). This package runs exactly what was synt
 so the wiring is proven before anything is pushed, and, in the sandbox, proven under the
 securityContext the manifests ask for:
 
+* :mod:`.admission` refuses, before anything runs and all at once, what an API server
+  with Pod Security Admission (baseline) would refuse, and what a local run cannot honour;
 * :mod:`mxnet_construct.manifests` (shared with the diagram and the gang maths) expands
   workloads into pods as their controllers would;
 * :mod:`.plan` resolves every container's argv, env, volumes and security, validating

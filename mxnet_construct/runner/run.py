@@ -144,9 +144,6 @@ def _differences(the_plan: Plan, python: str, isolation: str) -> list[str]:
     claims = sorted({v.claim for p in the_plan.pods for v in p.volumes.values() if v.kind == "claim"})
     if claims:
         notes.append(f"persistent volume claims are fresh empty directories: {', '.join(claims)}")
-    host_paths = sorted({v.name for p in the_plan.pods for v in p.volumes.values() if v.kind == "hostPath"})
-    if host_paths:
-        notes.append(f"hostPath volumes are fresh empty directories, never the host's: {', '.join(host_paths)}")
     return notes
 
 

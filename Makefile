@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(NODE_MAJOR)
 export CDK8S_CHECK_UPGRADE := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: all setup graphviz runc synth examples test lint fuzz bench helm imports constraints min-deps k8s-types clean mxnet-venv checkov-venv
+.PHONY: all setup graphviz runc sshd synth examples test lint fuzz bench helm imports constraints min-deps k8s-types clean mxnet-venv checkov-venv
 
 all: synth
 
@@ -30,6 +30,16 @@ graphviz:
 # runs run-local; elsewhere, install runc with your package manager.
 runc:
 	@[ -x /usr/sbin/runc ] || [ -x /usr/bin/runc ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq runc >/dev/null; }
+
+# The private-git tests clone over ssh from a throwaway sshd on 127.0.0.1. Its binary is
+# unpacked from the Debian packages into .sshd/, never installed, so no ssh service starts.
+SSHD := .sshd/usr/sbin/sshd
+sshd: $(SSHD)
+$(SSHD):
+	rm -rf .sshd && mkdir -p .sshd/debs
+	cd .sshd/debs && { apt-get download -qq openssh-server libwrap0 2>/dev/null || { apt-get update -qq && apt-get download -qq openssh-server libwrap0; }; }
+	for deb in .sshd/debs/*.deb; do dpkg-deb -x $$deb .sshd; done
+	LD_LIBRARY_PATH=.sshd/usr/lib/x86_64-linux-gnu $(SSHD) -V
 
 # The library declares version ranges (pyproject.toml); constraints.txt pins the whole dev
 # environment to exact versions, so every clone and CI run installs the same set.
@@ -71,7 +81,7 @@ EXAMPLES := $(patsubst %/cdk8s.yaml,%,$(wildcard examples/*/cdk8s.yaml))
 examples: setup
 	@set -e; for dir in $(EXAMPLES); do (cd $$dir && ../../$(CDK8S) synth); done
 
-test: setup mxnet-venv checkov-venv runc
+test: setup mxnet-venv checkov-venv runc sshd
 	$(VENV)/bin/pytest
 
 lint: setup

@@ -9,7 +9,6 @@ in one call. Nothing in this module makes a decision the options or contract did
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +18,7 @@ from . import contract as c
 from ._validate import thaw
 from .contract import Component, Names
 from .options import ExistingConfigMap, GitRepository, LocalFiles, MXNetOptions, Resources
+from .options._code import git_transport
 
 Doc = dict[str, Any]
 
@@ -147,6 +147,7 @@ def volumes(
         else:
             vols.append({"name": code_volume, "emptyDir": {}})
         mounts.append({"name": code_volume, "mountPath": c.CODE_MOUNT})
+    vols += git_auth_volumes(options)
     if not options.persistence.enabled:
         vols.append({"name": c.DATA_VOLUME, "emptyDir": {}})
     elif not claim_template:
@@ -200,22 +201,104 @@ def init_containers(options: MXNetOptions, component: Component) -> list[Doc]:
             container["resources"] = vp_resources
         out.append(container)
     if isinstance(options.code, GitRepository):
-        git = options.code
-        clone: Doc = {
-            "name": "git-clone-repository",
-            "image": options.git_image.reference(options.global_image_registry),
-            "imagePullPolicy": options.git_image.pull_policy,
-            "command": ["git", "clone", "--depth", "1", "--branch", git.revision, "--", git.repository, c.CODE_MOUNT],
-            # git wants a writable HOME for its config; the image's may not be ours.
-            "env": [{"name": "HOME", "value": "/tmp"}],
-            "securityContext": sc.container_json(),
-            "volumeMounts": [{"name": c.GIT_VOLUME, "mountPath": c.CODE_MOUNT}],
-        }
-        if role_resources:
-            clone["resources"] = role_resources
-        out.append(clone)
+        out.append(git_clone_container(options, options.code, role_resources))
     out += [_restricted(options, _pod_parts.as_dict(ic)) for ic in options.init_containers]
     return out
+
+
+# Where the clone container finds its credentials. The paths are fixed so that the ssh
+# command and the credential helper below are constant text that no user input reaches.
+GIT_AUTH_VOLUME = "git-auth"
+GIT_SSH_DIR = "/etc/git-ssh"
+GIT_CREDENTIALS_DIR = "/etc/git-credentials"
+GIT_PASSWD_VOLUME = "git-passwd"
+GIT_PASSWD_ANNOTATION = "mxnet-construct/git-passwd"
+# -F /dev/null: no ssh_config from the image can turn host key checking off. BatchMode: a
+# missing or wrong key fails at once instead of waiting for a prompt nobody answers.
+GIT_SSH_COMMAND = (
+    "ssh -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes"
+    f" -o UserKnownHostsFile={GIT_SSH_DIR}/known_hosts -o GlobalKnownHostsFile=/dev/null"
+    f" -i {GIT_SSH_DIR}/ssh-privatekey"
+)
+# git runs a helper starting with '!' through sh with the operation as "$1". The token goes
+# from the mounted file down a pipe to git: never into argv, the URL or the environment.
+# Backquotes rather than $(...), which the kubelet would try to expand as a variable.
+GIT_CREDENTIAL_HELPER = (
+    '!f() { test "$1" = get || return 0; printf "%s\\n"'
+    f' "username=`cat {GIT_CREDENTIALS_DIR}/username`" "password=`cat {GIT_CREDENTIALS_DIR}/password`"; }}; f'
+)
+_SECRET_FILE_MODE = 0o400
+
+
+def git_clone_container(options: MXNetOptions, git: GitRepository, resources: Doc) -> Doc:
+    """The ``git-clone-repository`` init container: the only container that mounts the
+    repository's Secret, read-only, and the only one with the ssh or helper settings."""
+    command = ["git", "clone", "--depth", "1", "--branch", git.revision, "--", git.repository, c.CODE_MOUNT]
+    # git wants a writable HOME for its config; the image's may not be ours. No prompts:
+    # a clone that can't authenticate fails instead of hanging the pod's start.
+    env: list[Doc] = [{"name": "HOME", "value": "/tmp"}, {"name": "GIT_TERMINAL_PROMPT", "value": "0"}]
+    mounts: list[Doc] = [{"name": c.GIT_VOLUME, "mountPath": c.CODE_MOUNT}]
+    if git.ssh_secret is not None:
+        env.append({"name": "GIT_SSH_COMMAND", "value": GIT_SSH_COMMAND})
+        mounts.append({"name": GIT_AUTH_VOLUME, "mountPath": GIT_SSH_DIR, "readOnly": True})
+        if options.security_context.enabled:
+            # ssh exits with "No user exists for uid" unless the uid has a passwd entry, and
+            # Bitnami images have none for 1001 (left unnamed so OpenShift's random uids work alike).
+            mounts.append(
+                {"name": GIT_PASSWD_VOLUME, "mountPath": "/etc/passwd", "subPath": "passwd", "readOnly": True}
+            )
+    elif git.token_secret is not None:
+        # An empty helper first drops any helper the image configures.
+        command[1:1] = ["-c", "credential.helper=", "-c", f"credential.helper={GIT_CREDENTIAL_HELPER}"]
+        mounts.append({"name": GIT_AUTH_VOLUME, "mountPath": GIT_CREDENTIALS_DIR, "readOnly": True})
+    else:
+        env = env[:1]
+    clone: Doc = {
+        "name": "git-clone-repository",
+        "image": options.git_image.reference(options.global_image_registry),
+        "imagePullPolicy": options.git_image.pull_policy,
+        "command": command,
+        "env": env,
+        "securityContext": options.security_context.container_json(),
+        "volumeMounts": mounts,
+    }
+    if resources:
+        clone["resources"] = resources
+    return clone
+
+
+def git_auth_volumes(options: MXNetOptions) -> list[Doc]:
+    """The clone's Secret (and, for ssh, its passwd file); no container but the clone mounts them."""
+    git = options.code
+    if not isinstance(git, GitRepository) or (git.ssh_secret is None and git.token_secret is None):
+        return []
+    name = git.ssh_secret if git.ssh_secret is not None else git.token_secret
+    keys = ("ssh-privatekey", "known_hosts") if git.ssh_secret is not None else ("username", "password")
+    # Listing the keys makes a Secret without one fail the pod's start with the key named,
+    # rather than a clone that fails later with a vaguer error. Under fsGroup the kubelet
+    # adds group read (0440, owned by root); ssh checks the mode only of a key its own uid owns.
+    items = [{"key": k, "path": k, "mode": _SECRET_FILE_MODE} for k in keys]
+    vols: list[Doc] = [
+        {"name": GIT_AUTH_VOLUME, "secret": {"secretName": name, "defaultMode": _SECRET_FILE_MODE, "items": items}}
+    ]
+    if git.ssh_secret is not None and options.security_context.enabled:
+        field = f"metadata.annotations['{GIT_PASSWD_ANNOTATION}']"
+        vols.append(
+            {
+                "name": GIT_PASSWD_VOLUME,
+                "downwardAPI": {"items": [{"path": "passwd", "fieldRef": {"fieldPath": field}}]},
+            }
+        )
+    return vols
+
+
+def git_auth_annotations(options: MXNetOptions) -> dict[str, str]:
+    """The passwd line the ssh clone's uid needs, as the pod annotation its downwardAPI file reads."""
+    git = options.code
+    sc = options.security_context
+    if not isinstance(git, GitRepository) or git.ssh_secret is None or not sc.enabled:
+        return {}
+    return {GIT_PASSWD_ANNOTATION: f"git:x:{sc.run_as_user}:{sc.fs_group}:git clone:/tmp:/usr/sbin/nologin\n"}
 
 
 def main_container(names: Names, options: MXNetOptions, component: Component, mounts: list[Doc]) -> Doc:
@@ -283,10 +366,12 @@ def pod_template(names: Names, options: MXNetOptions, component: Component, *, c
         if options.mode == "distributed":
             spec["subdomain"] = names.headless
     pod_meta: Doc = {"labels": c.labels(names, component)}
+    if git_notes := git_auth_annotations(options):
+        pod_meta["annotations"] = git_notes
     if options.gang_scheduler is not None:
         key, kind = GANG_MEMBERSHIP[options.gang_scheduler]
         if kind == "annotation":
-            pod_meta["annotations"] = {key: names.fullname}
+            pod_meta["annotations"] = {**pod_meta.get("annotations", {}), key: names.fullname}
         else:
             pod_meta["labels"] = {**pod_meta["labels"], key: names.fullname}
         spec["schedulerName"] = GANG_SCHEDULER_NAMES[options.gang_scheduler]
@@ -390,8 +475,7 @@ def service_account(names: Names) -> Doc:
     return document("v1", "ServiceAccount", metadata(names, names.fullname, None), automountServiceAccountToken=False)
 
 
-_GIT_DEFAULT_PORTS = {"https": 443, "http": 80, "git": 9418, "ssh": 22, "git+ssh": 22, "ssh+git": 22}
-_SCP_LIKE = re.compile(r"[^/@:\s]+@[^/:\s]+:.*", re.ASCII)
+_GIT_DEFAULT_PORTS = {"https": 443, "http": 80, "git": 9418, "ssh": 22}
 
 
 def git_ports(repository: str) -> list[int]:
@@ -401,16 +485,16 @@ def git_ports(repository: str) -> list[int]:
     so the least it can do is open only the port the URL needs. An unknown transport
     keeps every git port (22, 80, 443, 9418); a local path needs none.
     """
-    if _SCP_LIKE.fullmatch(repository):
-        return [22]
-    parts = urlsplit(repository)
-    if parts.scheme == "file" or (not parts.scheme and "://" not in repository):
+    transport = git_transport(repository)
+    if transport == "file":
         return []
-    default = _GIT_DEFAULT_PORTS.get(parts.scheme)
+    default = _GIT_DEFAULT_PORTS.get(transport)
     if default is None:
         return [22, 80, 443, 9418]
+    if "://" not in repository:
+        return [default]  # scp-like git@host:path: no place for a port
     try:
-        return [parts.port or default]
+        return [urlsplit(repository).port or default]
     except ValueError:
         return [default]
 

@@ -187,13 +187,6 @@ def test_the_timeout_must_be_finite_and_positive(
     assert "Traceback" not in err
 
 
-def test_a_kill_after_the_timeout_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = write_docs(tmp_path, [pod("p", [sh("c", "true")])])
-    code = main(["run-local", str(path), "--timeout", "30", "--kill", "worker:0@45", "--isolation", "none"])
-    assert code == 2
-    assert "option --kill: 'worker:0@45': the kill time must lie within the run" in capsys.readouterr().err
-
-
 def test_refused_input_exits_2_and_a_failed_run_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     failing = write_docs(tmp_path, [pod("p", [sh("c", "exit 3")])], "fail.k8s.yaml")
     args = ["--isolation", "none", "--python", sys.executable, "--no-audit"]

@@ -389,7 +389,7 @@ def test_links_resolve(page: Path) -> None:
 
 # --- python blocks ---------------------------------------------------------------------------
 
-PYTHON_PAGES = [ROOT / "README.md", ROOT / "docs" / "customizing.md"]
+PYTHON_PAGES = [ROOT / "README.md", ROOT / "docs" / "customizing.md", ROOT / "docs" / "private-code.md"]
 
 
 def python_blocks() -> list[str]:

@@ -267,6 +267,11 @@ EFFECTS: dict[str, tuple[dict[str, Any], Any]] = {
         "https://example.com/b.git",
     ),
     "cloneFilesFromGit.revision": (GIT, "v1"),
+    "cloneFilesFromGit.sshSecret": (
+        {"cloneFilesFromGit": {"enabled": True, "repository": "git@example.com:ml/code.git"}},
+        "deploy-key",
+    ),
+    "cloneFilesFromGit.tokenSecret": (GIT, "git-token"),
     "commonExtraEnvVars": ({}, ENV),
     "workerExtraEnvVars": (DIST, ENV),
     "serverExtraEnvVars": (DIST, ENV),

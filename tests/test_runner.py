@@ -417,7 +417,7 @@ def test_a_hung_pod_is_killed_at_the_timeout_and_named() -> None:
     assert not result.ok and result.exit_code == 1
     assert result.pod("stuck").status == "Hung"
     assert result.pod("quick").status == "Succeeded"
-    assert "timed out after 2s with pods still running: stuck" in result.reason
+    assert "timed out after 2s with pods hung (alive, silent): stuck" in result.reason
     assert "stuck | waiting" in out.replace("  ", " ").replace("  ", " ")
 
 
@@ -543,7 +543,10 @@ def test_example_release_trains_with_real_mxnet(
     for worker in result.by_component("worker"):
         epochs = [float(loss) for _, loss in EPOCH.findall(worker.log)]
         assert len(epochs) >= 2 and epochs[-1] < epochs[0] / 10, worker.log
-    assert "DMLC_INTERFACE=lo" in text and mxnet_python in text
+    assert (
+        "DMLC_INTERFACE=lo" in text
+        and "run .mxnet-venv/bin/python (given with --python; mxnet 1.9.1, numpy 1.23.5)" in text
+    )
 
 
 @pytest.mark.mxnet
@@ -557,9 +560,10 @@ def test_worker_count_disagreeing_with_replicas_is_reported_as_a_hang(tmp_path: 
     out = io.StringIO()
     start = time.monotonic()
     result = run_local([path], timeout=20, python=mxnet_python, out=out, isolation="namespaces")
-    assert time.monotonic() - start < 40
+    # 20 s of run, plus the interpreter check (an mxnet import) and the start-up on a busy machine.
+    assert time.monotonic() - start < 60
     assert not result.ok and result.exit_code == 1
     hung = {p.name for p in result.pods if p.status == "Hung"}
     assert "train-mxnet-worker-0" in hung and any(name.startswith("train-mxnet-scheduler-") for name in hung)
-    assert "timed out after 20s with pods still running" in result.reason
+    assert "timed out after 20s with pods hung (alive, silent)" in result.reason
     assert "DMLC_NUM_WORKER=2 but the file runs 1 worker pods; the job would hang" in out.getvalue()

@@ -332,6 +332,22 @@ PARAMS: tuple[Param, ...] = (
     Param("cloneFilesFromGit.repository", OPT_STR, "code", python="code=GitRepository(repository=...)"),
     Param("cloneFilesFromGit.revision", TEXT, "code", python="code=GitRepository(revision=...)"),
     Param(
+        "cloneFilesFromGit.sshSecret",
+        OPT_STR,
+        "code",
+        False,
+        "a `kubernetes.io/ssh-auth` Secret (`ssh-privatekey`, `known_hosts`) for an ssh URL; only the clone container mounts it",
+        "code=GitRepository(ssh_secret=...)",
+    ),
+    Param(
+        "cloneFilesFromGit.tokenSecret",
+        OPT_STR,
+        "code",
+        False,
+        "a `kubernetes.io/basic-auth` Secret (`username`, `password`) for an https URL; only the clone container reads it",
+        "code=GitRepository(token_secret=...)",
+    ),
+    Param(
         "commonExtraEnvVars",
         ENV,
         "extra_env",

@@ -16,6 +16,7 @@ from ..options import (
     MXNetOptions,
     OptionError,
 )
+from ..options._code import git_auth_problems
 from ._errors import ValuesWarning, _blame, _helmish, _retold, _type_error
 from ._params import _BY_KEY, _COMBINED_TARGETS, _TREE, PARAMS, Param, _unknown
 
@@ -107,11 +108,7 @@ def _build(base: Any, changes: Mapping[str, Any], target: str) -> Any:
 
 
 def _code(got: Mapping[str, Any]) -> ExistingConfigMap | LocalFiles | GitRepository | None:
-    git_keys = [
-        k
-        for k in ("cloneFilesFromGit.enabled", "cloneFilesFromGit.repository", "cloneFilesFromGit.revision")
-        if k in got
-    ]
+    git_keys = [k for k in _GIT_KEYS.values() if k in got]
     git_on = bool(got.get("cloneFilesFromGit.enabled"))
     repository = got.get("cloneFilesFromGit.repository")
     if git_on and not repository:
@@ -145,13 +142,28 @@ def _code(got: Mapping[str, Any]) -> ExistingConfigMap | LocalFiles | GitReposit
             )
         with _blame("filesDir", {}):
             return LocalFiles.from_directory(files_dir, root=Path.cwd() if root is None else root)
-    with _blame(
-        "cloneFilesFromGit", {"repository": "cloneFilesFromGit.repository", "revision": "cloneFilesFromGit.revision"}
-    ):
-        revision = got.get("cloneFilesFromGit.revision")
-        return GitRepository(
-            repository=got["cloneFilesFromGit.repository"], **({"revision": revision} if revision is not None else {})
-        )
+    with _blame("cloneFilesFromGit", _GIT_KEYS):
+        # The URL is checked first, so the credential check below never echoes a bad one.
+        plain = GitRepository(**{k: got[_GIT_KEYS[k]] for k in ("repository", "revision") if _GIT_KEYS[k] in got})
+    ssh_key, token_key = _GIT_KEYS["ssh_secret"], _GIT_KEYS["token_secret"]
+    ssh_secret, token_secret = got.get(ssh_key), got.get(token_key)
+    problems = git_auth_problems(
+        plain.repository, ssh_set=bool(ssh_secret), token_set=bool(token_secret), names=(ssh_key, token_key)
+    )
+    if problems:
+        # Checked here, not left to GitRepository, so the message names values keys throughout.
+        raise OptionError(token_key if token_secret else ssh_key, plain.repository, "; ".join(problems))
+    with _blame("cloneFilesFromGit", _GIT_KEYS):
+        return dataclasses.replace(plain, ssh_secret=ssh_secret, token_secret=token_secret)
+
+
+_GIT_KEYS = {
+    "enabled": "cloneFilesFromGit.enabled",
+    "repository": "cloneFilesFromGit.repository",
+    "revision": "cloneFilesFromGit.revision",
+    "ssh_secret": "cloneFilesFromGit.sshSecret",
+    "token_secret": "cloneFilesFromGit.tokenSecret",
+}
 
 
 def _scheduler_port(got: dict[str, Any]) -> None:

@@ -4,10 +4,12 @@ sources (an existing ConfigMap, local files, a git repository)."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TypeAlias
+from urllib.parse import urlsplit
 
 from .. import _files
 from .. import _validate as v
@@ -111,20 +113,85 @@ class LocalFiles:
         return cls(files=_files.read_directory(path, root=root))
 
 
+_SCP_LIKE = re.compile(r"[^/@:\s]+@[^/:\s]+:.*", re.ASCII)
+_SSH_SCHEMES = frozenset({"ssh", "git+ssh", "ssh+git"})
+
+
+def git_transport(repository: str) -> str:
+    """How git reaches ``repository``: ``ssh``, ``https``, ``http``, ``git``, ``file``
+    (a local path counts as ``file``) or the URL's own scheme when git has no such name."""
+    if _SCP_LIKE.fullmatch(repository):
+        return "ssh"
+    scheme = urlsplit(repository).scheme
+    if not scheme and "://" not in repository:
+        return "file"
+    return "ssh" if scheme in _SSH_SCHEMES else scheme
+
+
+def git_auth_problems(
+    repository: str, *, ssh_set: bool, token_set: bool, names: tuple[str, str] = ("ssh_secret", "token_secret")
+) -> list[str]:
+    """Why ``repository`` can't be cloned with the credentials that are set, all at once.
+
+    ``names`` are the two settings in the caller's vocabulary (``ssh_secret`` in Python,
+    ``cloneFilesFromGit.sshSecret`` in a values file), so one rule answers both.
+    """
+    ssh_key, token_key = names
+    transport = git_transport(repository)
+    problems: list[str] = []
+    if ssh_set and token_set:
+        problems.append(
+            f"{ssh_key} and {token_key} are both set; set {ssh_key} for an ssh URL or {token_key} for an https URL"
+        )
+    if ssh_set and transport != "ssh":
+        hint = f", or use {token_key} with this https URL" if transport == "https" else ""
+        problems.append(
+            f"{ssh_key} authenticates an ssh URL (git@host:org/repo.git or ssh://git@host/org/repo.git), "
+            f"but the URL uses {transport}; give the repository's ssh URL{hint}"
+        )
+    if token_set and transport != "https":
+        hint = (
+            f"; give the repository's https URL, or use {ssh_key} with this ssh URL"
+            if transport == "ssh"
+            else "; give the repository's https URL (over any other transport the token would travel unencrypted)"
+        )
+        problems.append(f"{token_key} authenticates an https URL, but the URL uses {transport}{hint}")
+    return problems
+
+
+_HELM_LEAF = {
+    "repository": "repository",
+    "revision": "revision",
+    "ssh_secret": "sshSecret",
+    "token_secret": "tokenSecret",
+}
+
+
 @_keyword_hints
 @dataclass(frozen=True, kw_only=True)
 class GitRepository:
     """Code cloned into an emptyDir at ``/app`` by the ``git-clone-repository`` init container.
 
-    Chart: ``cloneFilesFromGit.*`` (repository, revision default ``master``).
+    Chart: ``cloneFilesFromGit.*`` (repository, revision default ``master``). A private
+    repository needs one of the two Secrets (see ``docs/private-code.md``); only the clone
+    container mounts it, read-only, and no training container ever sees it.
 
     Args:
         repository: The URL to clone. Chart: ``cloneFilesFromGit.repository``.
         revision: Branch or tag to check out. Chart: ``cloneFilesFromGit.revision``.
+        ssh_secret: For an ssh URL: a ``kubernetes.io/ssh-auth`` Secret (by name or as a
+            cdk8s-plus ``Secret``) with the private key under ``ssh-privatekey`` and the
+            server's host keys under ``known_hosts``; host keys are always checked.
+            Values: ``cloneFilesFromGit.sshSecret``.
+        token_secret: For an https URL: a ``kubernetes.io/basic-auth`` Secret with
+            ``username`` and ``password`` (the token), handed to git by a credential
+            helper that reads the mounted files. Values: ``cloneFilesFromGit.tokenSecret``.
     """
 
     repository: str
     revision: str = "master"
+    ssh_secret: str | NamedObject | None = None
+    token_secret: str | NamedObject | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -132,7 +199,7 @@ class GitRepository:
         except OptionError as err:
             # Python users see the Helm key too, as a pointer for those coming from the chart.
             leaf = err.field.removeprefix("code.")
-            raise err.labelled(f"{err.field} (cloneFilesFromGit.{leaf})") from None
+            raise err.labelled(f"{err.field} (cloneFilesFromGit.{_HELM_LEAF.get(leaf, leaf)})") from None
 
     def _validate(self) -> None:
         repo = v.check_str("code.repository", self.repository, max_len=2048)
@@ -157,6 +224,13 @@ class GitRepository:
                 # The kubelet expands $(VAR) in a container's args, so the clone would
                 # fetch something other than what the manifest shows.
                 v.fail(name, text, "'$(' would be expanded by the kubelet as a variable reference; remove it")
+        for name in ("ssh_secret", "token_secret"):
+            if getattr(self, name) is not None:
+                _set(self, name, v.object_name(f"code.{name}", getattr(self, name), "Secret"))
+        problems = git_auth_problems(repo, ssh_set=self.ssh_secret is not None, token_set=self.token_secret is not None)
+        if problems:
+            field = "code.token_secret" if self.token_secret is not None else "code.ssh_secret"
+            raise OptionError(field, repo, "; ".join(problems))
 
 
 CodeSource: TypeAlias = ExistingConfigMap | LocalFiles | GitRepository

@@ -377,6 +377,21 @@ class MXNetOptions:
         self._check_env_collisions()
         self._check_standalone()
         self._check_mount_paths()
+        sc = self.security_context
+        if (
+            isinstance(self.code, GitRepository)
+            and self.code.ssh_secret is not None
+            and sc.enabled
+            and sc.run_as_user == 0
+        ):
+            # Under fsGroup the kubelet leaves the key group-readable and owned by root, and
+            # ssh refuses a key that its own user owns unless only that user can read it.
+            v.fail(
+                "security_context.run_as_user",
+                0,
+                "a git clone over ssh can't run as root: ssh refuses the mounted key as too open; "
+                "use a non-zero user id, or clone over https with a token",
+            )
         for name in ("node_selector", "tolerations", "affinity", "extra_env"):
             _set(self, name, v.freeze(getattr(self, name)))
 

@@ -12,6 +12,9 @@ securityContext the manifests ask for:
 * :mod:`.plan` resolves every container's argv, env, volumes and security, validating
   each name and path as the API server would (:mod:`.validate`, :mod:`.security`);
 * :mod:`.workspace` lays out the run directory, and nothing is written outside it;
+* :mod:`.checkout` puts a local checkout (``--code``) where a pod's ``git clone`` would
+  have put the code; :mod:`.interpreter` chooses the pods' ``python3`` and checks that it
+  imports MXNet before any pod starts;
 * :mod:`.sandbox` runs each container under runc with an OCI config built from its pod
   spec (``--isolation namespaces``, needs root and runc), :mod:`.plain` as a plain process
   with rewritten paths (``--isolation none``); ``auto`` picks the sandbox when it can;
@@ -20,6 +23,7 @@ securityContext the manifests ask for:
   (:mod:`.faults`) and decides the verdict;
 * :mod:`.audit` records every connection and DNS query of the pods and checks each against
   the NetworkPolicies (:mod:`mxnet_construct.policies.network`);
+  :mod:`.verdict` names the cause of a failed run (a crash loop before a hang);
   :mod:`.report` holds the results and the summary table.
 
 ps-lite never times out, so every wait is bounded: a run still going at ``timeout`` is
@@ -34,6 +38,7 @@ from typing import IO, Any
 
 from .admission import AdmissionError
 from .faults import Kill, resolve_kills
+from .interpreter import default_python
 from .model import ContainerPlan, Mount, Plan, PodPlan, RunLocalError, Security, ServiceName, Volume
 from .plan import expand_refs, load_manifests, plan
 from .report import ContainerResult, PodResult, RunEvent, RunResult
@@ -42,7 +47,6 @@ from .run import (
     ISOLATIONS,
     Isolation,
     Terminated,
-    default_python,
     namespaces_available,
     run_local,
 )
@@ -72,7 +76,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--python",
         default=None,
-        help="interpreter for `python3` in pod commands (default: ./.mxnet-venv/bin/python if present, else python3)",
+        help=(
+            "interpreter for `python3` in pod commands, checked to import mxnet and numpy before any pod starts "
+            "(default: run-local's own interpreter if it has mxnet, else ./.mxnet-venv/bin/python, else python3)"
+        ),
+    )
+    parser.add_argument(
+        "--code",
+        default=None,
+        metavar="DIR",
+        help="a local checkout of the repository a git-code release clones: the pods get a copy of DIR where the clone would have put it, and the clone init container does not run",
     )
     parser.add_argument(
         "--skip-init",
@@ -129,6 +142,7 @@ def _main(args: argparse.Namespace, stream: IO[str] | None = None) -> int:
             kill=args.kill,
             stall=args.stall,
             audit=args.audit,
+            code=args.code,
         )
     except AdmissionError as err:
         # One line per problem (the generic handler would fold them into one).

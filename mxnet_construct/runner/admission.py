@@ -115,20 +115,14 @@ def load(paths: Iterable[str | os.PathLike[str]]) -> list[dict[str, Any]]:
 # -- options -----------------------------------------------------------------------------
 
 
-def check_timing(timeout: object, stall: object, kills: Iterable[tuple[str, float]] = ()) -> None:
-    """``--timeout`` and ``--stall`` finite, positive and bounded; each ``--kill`` within the timeout."""
+def check_timing(timeout: object, stall: object) -> None:
+    """``--timeout`` and ``--stall`` finite, positive and bounded (``--kill`` times: :mod:`.faults`)."""
     problems = []
     for name, value in (("--timeout", timeout), ("--stall", stall)):
         number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
         if number is None or not math.isfinite(number) or not 0 < number <= MAX_TIMEOUT:
             rule = f"give a finite number of seconds above 0 and at most {MAX_TIMEOUT:g} (7 days)"
             problems.append(Problem("option", name, value, rule))
-    if not problems:
-        assert isinstance(timeout, int | float)
-        for spec, at in kills:
-            if not 0 <= at < timeout:
-                rule = f"the kill time must lie within the run: from 0 to below --timeout {timeout:g}"
-                problems.append(Problem("option", "--kill", spec, rule))
     if problems:
         raise AdmissionError(problems)
 

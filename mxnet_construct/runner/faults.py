@@ -49,27 +49,42 @@ def parse_kill(text: str) -> tuple[str, int, float]:
     return m["role"], int(m["index"]), at
 
 
-def resolve_kills(specs: Iterable[str], model: Manifests) -> list[Kill]:
+def resolve_kills(specs: Iterable[str], model: Manifests, timeout: float | None = None) -> list[Kill]:
     """Every ``--kill`` resolved to a pod of ``model``, in time order.
 
+    ``timeout`` is the run's: a kill due after it could never fire, so it is refused here
+    rather than reported as a fault that did not happen once the run is over.
+
     Raises:
-        RunLocalError: a spec is malformed, names a role no pod has, or an index beyond
-            the role's pods; the message lists what there is.
+        RunLocalError: a spec is malformed, names a role no pod has, an index beyond the
+            role's pods, or a time past ``timeout``; every bad spec is named at once, with
+            what there is.
     """
     kills: list[Kill] = []
+    problems: list[str] = []
     for text in specs:
-        role, index, at = parse_kill(text)
+        try:
+            role, index, at = parse_kill(text)
+        except RunLocalError as err:
+            problems.append(str(err))
+            continue
         pods = model.by_role(role)
         if not pods:
             roles = sorted({r for p in model.pods if (r := p.role or p.labels.get("app.kubernetes.io/component"))})
-            raise RunLocalError(
-                f"--kill {text!r}: no pod has the role {role!r}; roles here: {', '.join(roles) or 'none'}"
-            )
-        if index >= len(pods):
-            raise RunLocalError(
+            problems.append(f"--kill {text!r}: no pod has the role {role!r}; roles here: {', '.join(roles) or 'none'}")
+        elif index >= len(pods):
+            problems.append(
                 f"--kill {text!r}: index {index} is out of range; there are {len(pods)} {role} pods (indexes 0-{len(pods) - 1})"
             )
-        kills.append(Kill(role, index, at, pods[index].name))
+        elif timeout is not None and at >= timeout:
+            problems.append(
+                f"--kill {text!r}: {at:g}s is not before --timeout {timeout:g}s, so the kill could never happen; "
+                "give a time below the timeout or raise --timeout"
+            )
+        else:
+            kills.append(Kill(role, index, at, pods[index].name))
+    if problems:
+        raise RunLocalError("; ".join(problems))
     return sorted(kills, key=lambda k: k.at)
 
 

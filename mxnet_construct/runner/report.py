@@ -7,7 +7,9 @@ import threading
 import time
 from typing import IO, Literal, TypeAlias
 
-PodStatus: TypeAlias = Literal["Succeeded", "Failed", "Running", "Hung", "Stopped", "Pending"]
+PodStatus: TypeAlias = Literal[
+    "Succeeded", "Failed", "Running", "Hung", "CrashLoopBackOff", "TimedOut", "Stopped", "Pending"
+]
 IsolationUsed: TypeAlias = Literal["namespaces", "none"]
 
 
@@ -20,6 +22,7 @@ class ContainerResult:
     exit_code: int | None = None
     lines: list[str] = dataclasses.field(default_factory=list)
     started: bool = False
+    last_output: float = 0.0  # time.monotonic() of its last line; 0 if it never printed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,12 +44,15 @@ class PodResult:
     """The outcome of one pod.
 
     ``status`` is ``Succeeded`` (every container exited 0), ``Failed`` (one exited
-    non-zero or could not start), ``Hung`` (still running at the timeout, killed),
+    non-zero or could not start), ``CrashLoopBackOff`` (kept exiting non-zero and being
+    restarted until the run ended), ``Hung`` (alive and silent when the run ended, killed),
+    ``TimedOut`` (still printing, or waiting for a restart, when the run ended, killed),
     ``Running`` (a long-running pod still up at the end while ``allow_running`` is set),
     ``Stopped`` (killed because another pod failed, or stopped by its Job or JobSet) or
     ``Pending`` (never started). ``attempts`` counts the pods created for it (a recreated
     pod is a new attempt, with fresh emptyDirs), ``restarts`` the container restarts in
-    place, ``kills`` the ``--kill`` specs that hit it.
+    place, ``kills`` the ``--kill`` specs that hit it, ``crashes`` its non-zero exits that
+    no ``--kill`` caused, and ``last_lines`` the end of the output of its latest crash.
     """
 
     name: str
@@ -61,6 +67,8 @@ class PodResult:
     attempts: int = 1
     restarts: int = 0
     kills: list[str] = dataclasses.field(default_factory=list)
+    crashes: int = 0
+    last_lines: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def log(self) -> str:
@@ -117,6 +125,11 @@ class RunResult:
             lines += ["EVENTS", *(f"  {e}" for e in self.events)]
         if self.audit:
             lines += ["NETWORKPOLICY AUDIT", *(f"  {a}" for a in self.audit)]
+        looping = [p for p in self.pods if p.status == "CrashLoopBackOff"]
+        if looping:
+            lines.append("LAST LINES OF THE CRASH-LOOPING PODS")
+            for p in looping:
+                lines += [f"  {p.name}:", *(f"    {text}" for text in p.last_lines or ["(no output)"])]
         lines += [
             "  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths, strict=True)) + ("  " + r[-1] if r[-1] else "")
             for r in rows

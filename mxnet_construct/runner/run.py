@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import posixpath
 import shutil
 import signal
 import threading
@@ -23,8 +22,10 @@ from typing import IO, Any, Literal, TypeAlias
 from ..policies.restart import RestartMachine
 from . import admission
 from .audit import Audit
-from .faults import parse_kill, resolve_kills
+from .checkout import CheckoutWorkspace, is_git_clone, use_checkout, without_clone_inputs
+from .faults import resolve_kills
 from .host import BASE_PATH
+from .interpreter import INSTALL, check_python, choose_python, runs_mxnet
 from .model import Plan, RunLocalError
 from .plain import Plain
 from .plan import plan
@@ -40,15 +41,6 @@ DEFAULT_TIMEOUT = 120.0
 
 class Terminated(BaseException):
     """SIGTERM arrived during a run; raised so that every cleanup runs, then exit 143."""
-
-
-def default_python() -> str:
-    """The interpreter ``python3`` maps to: the project's ``.mxnet-venv`` if it exists."""
-    for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
-        candidate = root / ".mxnet-venv" / "bin" / "python"
-        if candidate.exists():
-            return str(candidate)
-    return shutil.which("python3", path=BASE_PATH) or "python3"
 
 
 def namespaces_available() -> tuple[bool, str]:
@@ -73,16 +65,22 @@ def _signals_raise() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _interpreter(python: str | None) -> str:
-    interpreter = python or default_python()
+def _interpreter(interpreter: str) -> str:
     found = shutil.which(interpreter, path=BASE_PATH) if "/" not in interpreter else interpreter
     if found is None or not Path(found).is_file():
         raise RunLocalError(
-            f"python: {interpreter!r} is not an executable; create the MXNet venv with `make mxnet-venv` or pass --python"
+            f"python: {interpreter!r} is not an executable; pass --python PATH naming one that imports mxnet, or `{INSTALL}`"
         )
     # Resolve the directories (a symlinked venv) but not the file: a venv's python is a
     # symlink to the base interpreter, and following it would lose the venv.
     return os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(found))), os.path.basename(found))
+
+
+def _shown(path: str) -> str:
+    """``path`` relative to the current directory when it lies below it, as the user would type it."""
+    here = os.getcwd()
+    absolute = os.path.abspath(path)
+    return os.path.relpath(absolute, here) if absolute.startswith(here + os.sep) else path
 
 
 def _choose(isolation: Isolation, notes: list[str]) -> Literal["namespaces", "none"]:
@@ -99,21 +97,13 @@ def _choose(isolation: Isolation, notes: list[str]) -> Literal["namespaces", "no
     return "none"
 
 
-def _is_git_clone(argv: Sequence[str]) -> bool:
-    words = " ".join(argv).split()
-    return any(
-        posixpath.basename(w) == "git" and i + 1 < len(words) and "clone" in words[i + 1 : i + 6]
-        for i, w in enumerate(words)
-    )
-
-
 def _refuse_git_clone(the_plan: Plan) -> None:
     for pod in the_plan.pods:
         for c in pod.init_containers:
-            if _is_git_clone(c.argv):
+            if is_git_clone(c.argv):
                 raise RunLocalError(
                     f"pod {pod.name} init container {c.name!r} runs `{' '.join(c.argv)}`, but pods have no network in a local run; "
-                    f"skip it with --skip-init {c.name} (its volume then stays empty) or ship the code in the manifests (LocalFiles or an existing ConfigMap)"
+                    f"give a local checkout of the repository with --code DIR, or skip it with --skip-init {c.name} (its volume then stays empty)"
                 )
 
 
@@ -161,6 +151,7 @@ def run_local(
     kill: Sequence[str] = (),
     stall: float = DEFAULT_STALL,
     audit: bool = True,
+    code: str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Run every pod of the manifests in ``paths`` (or ``documents``) locally.
 
@@ -170,7 +161,9 @@ def run_local(
         timeout: Seconds the whole run may take. Pods still running then are killed and
             the run fails naming them (ps-lite itself never times out).
         python: Interpreter that ``python3`` and ``python`` run in the pods; default
-            :func:`default_python` (the project's ``.mxnet-venv`` when present).
+            :func:`default_python` (run-local's own when it has mxnet, else the project's
+            ``.mxnet-venv``). When the pods run MXNet it must import mxnet and numpy, or the
+            run is refused before any pod starts (:mod:`.interpreter`).
         skip_init: Init containers (by name) not to run, e.g. ``git-clone-repository``,
             which cannot clone without a network.
         allow_running: Pods of long-running workloads (Deployment, StatefulSet, ...)
@@ -188,31 +181,44 @@ def run_local(
         audit: Record every TCP connection and DNS query of the pods and check each against
             the manifests' NetworkPolicies (:mod:`.audit`); a refused one fails the run.
             Needs the sandbox; with ``isolation="none"`` it is skipped with a note.
+        code: A local checkout of the repository a ``GitRepository`` release clones: its
+            ``git clone`` init container is not run, and each pod gets a copy of this
+            directory where the clone would have put it (:mod:`.checkout`).
 
     Returns:
         A :class:`RunResult`; ``ok`` is true only if every pod that has to finish exited 0.
 
     Raises:
-        RunLocalError: the manifests cannot be run locally (before anything started).
+        RunLocalError: the manifests, ``code``, ``kill`` or the interpreter cannot be used
+            (raised before any pod started).
         Terminated: SIGTERM arrived; everything was cleaned up first.
     """
     if isolation not in ISOLATIONS:
         raise RunLocalError(f"isolation: {isolation!r} is not valid; use one of {', '.join(ISOLATIONS)}")
-    admission.check_timing(timeout, stall, [(k, parse_kill(k)[2]) for k in kill])
+    admission.check_timing(timeout, stall)
     docs = admission.admit(admission.load(paths) + [dict(d) for d in documents or ()])
+    if code is not None:
+        docs = without_clone_inputs(docs)
     the_plan = plan(docs, skip_init=skip_init)
+    checkout = None
+    if code is not None:
+        the_plan, checkout = use_checkout(the_plan, code)
     assert the_plan.manifests is not None
     try:
         machine = RestartMachine(the_plan.manifests)
     except ValueError as err:
         raise RunLocalError(f"restart policy: {err}") from None
-    kills = resolve_kills(kill, the_plan.manifests)
-    interpreter = _interpreter(python)
+    kills = resolve_kills(kill, the_plan.manifests, float(timeout))
+    chosen_python, origin = choose_python(python)
+    interpreter = _interpreter(chosen_python)
     notes = list(the_plan.notes)
     chosen = _choose(isolation, notes)
     if chosen == "namespaces":
         _refuse_git_clone(the_plan)
-    notes += _differences(the_plan, python or default_python(), chosen)
+    # Last of the checks, as the slowest (it imports mxnet): the manifests' own problems first.
+    if runs_mxnet(the_plan):
+        origin += f"; {check_python(interpreter, origin)}"
+    notes += _differences(the_plan, f"{_shown(chosen_python)} ({origin})", chosen)
     width = max(
         len(p.name) + max((len(c.name) + 1 for c in (*p.init_containers, *p.containers[1:])), default=0)
         for p in the_plan.pods
@@ -220,7 +226,11 @@ def run_local(
     output = Output(out, width)
     hard_limit = int(timeout) + 30
     with _signals_raise():
-        ws = Workspace(the_plan, interpreter, keep_dir)
+        ws = (
+            CheckoutWorkspace(the_plan, interpreter, keep_dir, checkout)
+            if checkout is not None
+            else Workspace(the_plan, interpreter, keep_dir)
+        )
         launcher: Launcher | None = None
         try:
             launcher = (

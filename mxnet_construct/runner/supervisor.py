@@ -19,11 +19,14 @@ JobSet, stop what is left), and the supervisor carries that out:
 * one local departure: a container of a ``restartPolicy: Always`` pod that exits 0 is not
   restarted (Kubernetes would, and a finished worker would train again forever); the pod
   counts as Succeeded and the report says Kubernetes would restart it;
-* ``--kill`` (:mod:`.faults`) SIGKILLs a pod's containers at its time, once;
+* ``--kill`` (:mod:`.faults`) SIGKILLs a pod's containers at its time, once; a kill whose
+  pod is not running then, or whose time the run does not reach, fails the run;
 * the hang detector: ps-lite never times out, so the run is bounded by ``timeout``, and
   once a pod was restarted or recreated, ``stall`` seconds without a line of output from
   any pod end the run early. Either way the report names the restarted pods as the likely
-  cause (a restarted ps-lite node cannot rejoin a running ``dist_sync`` job).
+  cause (a restarted ps-lite node cannot rejoin a running ``dist_sync`` job);
+* the verdict (:mod:`.verdict`) tells a crash loop (non-zero exits ``--kill`` did not cause,
+  again and again) from a hang (alive and silent) from a slow pod (still printing).
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from .host import Handle
 from .logs import CappedLog, pump
 from .model import ContainerPlan, Plan, PodPlan, RunLocalError
 from .report import ContainerResult, IsolationUsed, Output, PodResult, RunEvent, RunResult
+from .verdict import LAST_LINES, Ending, decide, runs_of
 from .workspace import Workspace
 
 BACKOFF_SCALE = 0.1
@@ -98,6 +102,9 @@ class _Pod:
     started_at: float = 0.0
     last_exit: str = ""
     stop_at: float | None = None
+    # The latest exit was a crash (non-zero, not caused by --kill): which container and
+    # which of its runs, so the verdict can quote that run's last lines.
+    crashed: tuple[str, int] | None = None
 
 
 def _reader(proc: subprocess.Popen[bytes], sink: ContainerResult, prefix: str, out: Output, log: Path) -> None:
@@ -105,9 +112,14 @@ def _reader(proc: subprocess.Popen[bytes], sink: ContainerResult, prefix: str, o
         return
     # Bounded whatever the pod prints (:mod:`.logs`).
     capped = CappedLog(log)
+
+    def show(text: str) -> None:
+        sink.last_output = time.monotonic()
+        out.line(prefix, text)
+
     with proc.stdout:
         try:
-            pump(proc.stdout, capped, sink.lines, lambda text: out.line(prefix, text))
+            pump(proc.stdout, capped, sink.lines, show)
         finally:
             capped.close()
 
@@ -157,6 +169,9 @@ class Supervisor:
         self.queue: list[tuple[float, int, StartPod | RestartContainer]] = []
         self.seq = 0
         self.dying: list[Handle] = []
+        # Handles a --kill SIGKILLed, by id; holding them keeps their ids from being reused.
+        self.by_fault: dict[int, Handle] = {}
+        self.missed: list[str] = []  # --kill faults that never happened, and why
         self.readers: list[threading.Thread] = []
         self.pods = [
             _Pod(
@@ -276,13 +291,20 @@ class Supervisor:
     def _kill(self, kill: Kill) -> None:
         r = self.by_name[kill.pod]
         if r.phase not in ("init", "main") or not r.handles:
-            self._event(
-                "kill", f"--kill {kill.spec}: pod {kill.pod} is not running ({r.result.status}); nothing killed"
-            )
+            if r.phase == "done":
+                state = f"had ended ({r.result.status} at {r.started_at + r.result.seconds:.1f}s)"
+            elif r.phase in ("init", "main"):
+                state = "was waiting to be restarted"
+            else:
+                state = "had not started yet"
+            missed = f"--kill {kill.spec} never fired: at {self._now():.1f}s pod {kill.pod} {state}"
+            self.missed.append(missed)
+            self._event("kill", f"{missed}; nothing killed", kill.pod)
             return
         r.result.kills.append(kill.spec)
         self._event("kill", f"--kill {kill.spec}: SIGKILL to pod {kill.pod} (attempt {r.attempt})", kill.pod)
         for handle in r.handles.values():
+            self.by_fault[id(handle)] = handle
             self.launcher.kill(handle)
 
     # -- decisions -----------------------------------------------------------------------
@@ -332,11 +354,17 @@ class Supervisor:
                         f"; {self.failure}" if self.failure else ""
                     )
 
-    def _exited(self, r: _Pod, cname: str, code: int, what: str = "") -> None:
+    def _exited(self, r: _Pod, cname: str, code: int, what: str = "", *, by_fault: bool = False) -> None:
         sink = r.result.containers[cname]
         sink.exit_code = code
         kind = "init container" if sink.init else "container"
         r.last_exit = f"{kind} {cname} {what or f'exited {code}{_signal_name(code)}'}"
+        r.crashed = None
+        if code != 0 and not by_fault:
+            r.result.crashes += 1
+            # Restart marks are added by the supervisor itself, so this run's index is
+            # final even if the reader has not yet read the run's last lines.
+            r.crashed = (cname, sum(1 for _ in runs_of(sink.lines)) - 1)
         if code != 0:
             r.result.exit_code = code
             self._event("exit", f"pod {r.plan.name} {r.last_exit}", r.plan.name)
@@ -374,7 +402,7 @@ class Supervisor:
                     r.result.status = "Succeeded" if code == 0 else "Stopped"
                     r.result.exit_code, r.result.reason = code, "" if code == 0 else r.result.reason
                 continue
-            self._exited(r, cname, code)
+            self._exited(r, cname, code, by_fault=id(handle) in self.by_fault)
 
     # -- the run -------------------------------------------------------------------------
 
@@ -451,7 +479,10 @@ class Supervisor:
 
     def _verdict(self) -> RunResult:
         end = self._now()
+        for k in self.kills:
+            self.missed.append(f"--kill {k.spec} never fired: the run ended at {end:.1f}s, before {k.at:g}s")
         leftover = [r for r in self.pods if r.phase in ("init", "main", "waiting") or r.handles]
+        alive = {r.plan.name for r in leftover if r.handles}
         for r in leftover:
             self._kill_all(r)
         for handle in self.dying:
@@ -459,70 +490,67 @@ class Supervisor:
                 handle.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.out.note(f"warning: {handle.ident or handle.proc.pid} did not end within 10s of SIGKILL")
+        for t in self.readers:
+            t.join(timeout=5)
+        for r in self.pods:
+            if r.crashed is not None:
+                cname, run = r.crashed
+                runs = runs_of(r.result.containers[cname].lines)
+                r.result.last_lines = runs[run][-LAST_LINES:] if run < len(runs) else []
         for r in leftover:
-            if r.phase == "done":
-                continue
-            r.result.seconds = end - r.started_at
-            if self.failure:
-                r.result.status, r.result.reason = "Stopped", "killed after another pod failed"
-            elif self.allow_running and not r.plan.finishing:
-                r.result.status, r.result.reason = "Running", "still running at the end (allowed)"
-            elif r.attempt < 0:
+            if r.phase != "done":
+                r.result.seconds = end - r.started_at
+                self._leftover(r, r.plan.name in alive, self.t0 + end)
+        for r in self.pods:
+            if r.attempt < 0:
                 r.result.status, r.result.reason = "Pending", "never started"
+        ok, reason = decide(
+            [r.result for r in self.pods],
+            Ending(
+                timeout=self.timeout,
+                stall=self.stall,
+                stalled=self.stalled,
+                failure=self.failure,
+                owner_failed=self.machine.outcome == "Failed",
+                restarted={pod: how for pod, how in self.restarted.items() if self.by_name[pod].result.crashes < 2},
+                missed_kills=self.missed,
+            ),
+        )
+        return RunResult(ok, reason, [r.result for r in self.pods], [], self._isolation(), end, self.events)
+
+    def _leftover(self, r: _Pod, alive: bool, end: float) -> None:
+        """The status of a pod the run's end (``end``, monotonic) caught unfinished; it is killed by now."""
+        result = r.result
+        if self.failure:
+            result.status, result.reason = "Stopped", "killed after another pod failed"
+        elif r.crashed is not None and result.crashes >= 2:
+            # Checked before allow_running: a long-running pod that keeps crashing is no success.
+            cname, _ = r.crashed
+            result.status = "CrashLoopBackOff"
+            result.reason = f"container {cname} exited non-zero {result.crashes} times, restarted each time"
+        elif self.allow_running and not r.plan.finishing:
+            result.status, result.reason = "Running", "still running at the end (allowed)"
+        elif r.attempt < 0:
+            result.status, result.reason = "Pending", "never started"
+        elif not alive:
+            result.status, result.reason = "TimedOut", "waiting to be started again when the run ended"
+        else:
+            last = max((c.last_output for c in result.containers.values()), default=0.0)
+            quiet = end - last if last else None
+            if quiet is not None and quiet < self._quiet():
+                result.status = "TimedOut"
+                result.reason = f"still printing when the run ended (last line {quiet:.1f}s before), killed"
             else:
                 why = (
                     f"no output for {self.stall:g}s after a restart"
                     if self.stalled
-                    else f"still running after {self.timeout:g}s"
+                    else f"alive and silent after {self.timeout:g}s"
                 )
-                r.result.status, r.result.reason = "Hung", f"{why}, killed"
-        for t in self.readers:
-            t.join(timeout=5)
-        for r in self.pods:
-            if r.attempt < 0:
-                r.result.status, r.result.reason = "Pending", "never started"
-        ok, reason = self._reason(end)
-        return RunResult(ok, reason, [r.result for r in self.pods], [], self._isolation(), end, self.events)
+                result.status, result.reason = "Hung", f"{why}, killed"
+
+    def _quiet(self) -> float:
+        """Seconds without a line after which a live pod counts as silent at the timeout."""
+        return min(self.stall, max(1.0, self.timeout / 4))
 
     def _isolation(self) -> IsolationUsed:
         return "namespaces" if self.launcher.isolation == "namespaces" else "none"
-
-    def _likely_cause(self) -> str:
-        if not self.restarted:
-            return ""
-        causes = "; ".join(f"{pod} {how}" for pod, how in self.restarted.items())
-        return (
-            f"; likely cause: {causes} (a restarted ps-lite node cannot rejoin a running dist_sync job, "
-            "so the others wait for it forever; lifecycle='jobset' restarts the whole group instead)"
-        )
-
-    def _reason(self, end: float) -> tuple[bool, str]:
-        hung = [r.plan.name for r in self.pods if r.result.status == "Hung"]
-        if self.failure:
-            return False, self.failure
-        if self.machine.outcome == "Failed":
-            return False, "a Job or JobSet failed (see the events)"
-        if hung and self.stalled:
-            return False, (
-                f"stalled: no pod printed anything for {self.stall:g}s after a restart, with pods still running: "
-                f"{', '.join(hung)}{self._likely_cause()}"
-            )
-        if hung:
-            return False, (
-                f"timed out after {self.timeout:g}s with pods still running: {', '.join(hung)} "
-                "(ps-lite never times out: check DMLC_NUM_WORKER/DMLC_NUM_SERVER against the replicas, and the scheduler address)"
-                f"{self._likely_cause()}"
-            )
-        never = [r.plan.name for r in self.pods if r.result.status == "Pending"]
-        if never:
-            return False, f"pods never started: {', '.join(never)}"
-        done = sum(1 for r in self.pods if r.result.status == "Succeeded")
-        up = sum(1 for r in self.pods if r.result.status == "Running")
-        stopped = sum(1 for r in self.pods if r.result.status == "Stopped")
-        text = f"{done} pods exited 0" + (f", {up} still running (allowed)" if up else "")
-        if stopped:
-            text += f", {stopped} stopped by their finished owner"
-        restarts = sum(r.result.restarts + r.result.attempts - 1 for r in self.pods)
-        if restarts:
-            text += f", after {restarts} restarts"
-        return True, text

@@ -304,7 +304,7 @@ def test_bad_input_is_refused_before_anything_runs(tmp_path: Path) -> None:
     (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
     with pytest.raises(RunLocalError, match="no pods to run: the manifests hold ConfigMap"):
         run_local([tmp_path / "cm.yaml"])
-    with pytest.raises(RunLocalError, match="timeout: 0 is not valid"):
+    with pytest.raises(RunLocalError, match="option --timeout: 0: give a finite number of seconds above 0"):
         run_local([tmp_path / "cm.yaml"], timeout=0)
     with pytest.raises(RunLocalError, match="no command; the image's entrypoint is unknown"):
         plan([pod("p", [{"name": "c", "image": "x"}])])

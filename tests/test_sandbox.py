@@ -291,7 +291,8 @@ def test_a_root_container_gets_the_runtime_default_capabilities_or_what_it_asks_
     assert result.ok, out
     default = status_fields(result.pod("default").log)
     assert int(default["CapEff"], 16) == mask(DEFAULT_CAPABILITIES)
-    assert default["NoNewPrivs"] == "0" and default["Seccomp"] == "0"
+    # No profile named: RuntimeDefault all the same (the kubelet's SeccompDefault), filter mode 2.
+    assert default["NoNewPrivs"] == "0" and default["Seccomp"] == "2"
     narrow = status_fields(result.pod("narrow").log)
     assert int(narrow["CapEff"], 16) == int(narrow["CapBnd"], 16) == 1 << CAP_BITS["CAP_NET_BIND_SERVICE"]
     fewer = [c for c in DEFAULT_CAPABILITIES if c not in ("CAP_NET_RAW", "CAP_CHOWN")]
@@ -299,18 +300,19 @@ def test_a_root_container_gets_the_runtime_default_capabilities_or_what_it_asks_
 
 
 @needs_sandbox
-def test_seccomp_runtime_default_refuses_namespaces_and_mounts() -> None:
+def test_seccomp_runtime_default_refuses_namespaces_and_mounts_also_when_no_profile_is_named() -> None:
     script = "unshare -U true 2>/dev/null && echo unshare-allowed || echo unshare-refused"
     docs = [
         secured("confined", script, {"seccompProfile": {"type": "RuntimeDefault"}}, {}),
-        secured("unconfined", script, {}, {"seccompProfile": {"type": "Unconfined"}}),
+        secured("unnamed", script, {}, {}),
     ]
     result, out = run(docs, isolation="namespaces")
     assert result.ok, out
-    assert result.pod("confined").log == "unshare-refused"
-    # Without seccomp the (unprivileged) user namespace is allowed: the filter made the difference.
-    assert result.pod("unconfined").log == "unshare-allowed"
+    assert result.pod("confined").log == result.pod("unnamed").log == "unshare-refused"
+    assert "seccomp RuntimeDefault on every container" in out
     assert {"mount", "setns", "unshare", "bpf", "kexec_load", "init_module"} <= set(DENIED_SYSCALLS)
+    with pytest.raises(RunLocalError, match=r"seccompProfile.type: 'Unconfined': baseline Pod Security Standard"):
+        run([secured("unconfined", script, {}, {"seccompProfile": {"type": "Unconfined"}})], isolation="namespaces")
 
 
 @needs_sandbox
@@ -347,7 +349,7 @@ def test_security_contexts_are_read_as_the_kubelet_merges_them() -> None:
     s = p.containers[0].security
     assert (s.uid, s.gid, s.groups) == (2002, 5, (7, 8))
     assert s.capabilities == ("CAP_NET_BIND_SERVICE",)
-    assert not s.no_new_privileges and s.seccomp == "Unconfined"
+    assert not s.no_new_privileges and s.seccomp == "RuntimeDefault"  # SeccompDefault: none named
     cases: list[tuple[dict[str, Any], dict[str, Any], str]] = [
         ({}, {"capabilities": {"add": ["SYS_FOO"]}}, r"capabilities.add: 'SYS_FOO' is not a Linux capability"),
         ({"runAsNonRoot": True}, {}, r"runAsNonRoot is true but runAsUser is None; the kubelet would refuse"),
@@ -360,22 +362,6 @@ def test_security_contexts_are_read_as_the_kubelet_merges_them() -> None:
             plan([secured("p", "true", bad_pod, bad_container)])
     with pytest.raises(RunLocalError, match=r"resources.limits.memory: '1Qi' is not a Kubernetes quantity"):
         plan([pod("p", [sh("c", "true", resources={"limits": {"memory": "1Qi"}})])])
-
-
-@needs_sandbox
-def test_a_host_path_volume_is_an_empty_directory_never_the_hosts() -> None:
-    mount = [{"name": "h", "mountPath": "/host"}]
-    docs = [
-        pod(
-            "p",
-            [sh("c", "ls -A /host | wc -l", volumeMounts=mount)],
-            volumes=[{"name": "h", "hostPath": {"path": "/etc"}}],
-        )
-    ]
-    result, out = run(docs, isolation="namespaces")
-    assert result.ok, out
-    assert result.pod("p").log == "0"
-    assert "hostPath volumes are fresh empty directories, never the host's: h" in out
 
 
 def test_the_sandbox_says_why_it_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -432,7 +418,9 @@ def test_the_oci_config_follows_the_pod_spec(tmp_path: Path) -> None:
     ws = Workspace(the_plan, sys.executable, keep=False)
     try:
         ws.materialise(p)
-        config = Sandbox(ws, ["/opt/python"], hard_limit=90).config(p, p.containers[0])
+        config = Sandbox(ws, ["/opt/python"], hard_limit=90).config(
+            p, p.containers[0], ws.bundle("mxnet-run-local-t-1")
+        )
         process, linux = config["process"], config["linux"]
         assert process["user"] == {"uid": 1001, "gid": 0, "additionalGids": [1001]}
         assert process["args"] == ["/usr/bin/timeout", "-s", "KILL", "90", "sh", "-c", "true"]
@@ -604,8 +592,18 @@ def test_distributed_training_runs_under_the_emitted_security_context(tmp_path: 
         finals = final_lines(result)
         assert sorted(rank for rank, *_ in finals) == [0, 1]
         assert len({params for *_, params in finals}) == 1
+        # Bundles live apart from everything a pod can reach, in a root-only directory.
+        assert (run_dir / "private").stat().st_mode & 0o777 == 0o700
+        assert not list((run_dir / "pods").rglob("config.json"))
+        configs = [json.loads(p.read_text()) for p in (run_dir / "private" / "bundles").glob("*/config.json")]
         for name in ("train-mxnet-server-1", "train-mxnet-worker-1"):
-            config = json.loads((run_dir / "pods" / name / "mxnet" / "config.json").read_text())
+            mxnet = [
+                c
+                for c in configs
+                if c["hostname"] == name and any(e.startswith("DMLC_ROLE=") for e in c["process"]["env"])
+            ]
+            assert len(mxnet) == 1, name
+            config = mxnet[0]
             process = config["process"]
             assert process["user"] == {"uid": 1001, "gid": 0, "additionalGids": [1001]}
             assert process["capabilities"]["bounding"] == [] and process["noNewPrivileges"] is True

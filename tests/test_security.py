@@ -32,27 +32,11 @@ from mxnet_construct import (
 )
 from mxnet_construct import _validate as v
 from mxnet_construct.contract import STATEFULSET_NAME_MAX
+from mxnet_construct.runner.pss import BASELINE_CAPABILITIES, SAFE_SYSCTLS
 from tests.helpers import find, make_chart, synth, synth_yaml, validate_documents
 
 # --- a Pod Security Standards checker ---------------------------------------------------
 
-BASELINE_CAPABILITIES = frozenset(
-    {
-        "AUDIT_WRITE",
-        "CHOWN",
-        "DAC_OVERRIDE",
-        "FOWNER",
-        "FSETID",
-        "KILL",
-        "MKNOD",
-        "NET_BIND_SERVICE",
-        "SETFCAP",
-        "SETGID",
-        "SETPCAP",
-        "SETUID",
-        "SYS_CHROOT",
-    }
-)
 RESTRICTED_VOLUME_TYPES = frozenset(
     {
         "configMap",
@@ -63,20 +47,6 @@ RESTRICTED_VOLUME_TYPES = frozenset(
         "persistentVolumeClaim",
         "projected",
         "secret",
-    }
-)
-SAFE_SYSCTLS = frozenset(
-    {
-        "kernel.shm_rmid_forced",
-        "net.ipv4.ip_local_port_range",
-        "net.ipv4.ip_unprivileged_port_start",
-        "net.ipv4.tcp_syncookies",
-        "net.ipv4.ping_group_range",
-        "net.ipv4.ip_local_reserved_ports",
-        "net.ipv4.tcp_keepalive_time",
-        "net.ipv4.tcp_fin_timeout",
-        "net.ipv4.tcp_keepalive_intvl",
-        "net.ipv4.tcp_keepalive_probes",
     }
 )
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")

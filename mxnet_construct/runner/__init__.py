@@ -5,6 +5,8 @@ variable, a scheduler that cannot bind). This package runs exactly what was synt
 so the wiring is proven before anything is pushed, and, in the sandbox, proven under the
 securityContext the manifests ask for:
 
+* :mod:`.admission` refuses, before anything runs and all at once, what an API server
+  with Pod Security Admission (baseline) would refuse, and what a local run cannot honour;
 * :mod:`mxnet_construct.manifests` (shared with the diagram and the gang maths) expands
   workloads into pods as their controllers would;
 * :mod:`.plan` resolves every container's argv, env, volumes and security, validating
@@ -34,6 +36,7 @@ import argparse
 import sys
 from typing import IO, Any
 
+from .admission import AdmissionError
 from .faults import Kill, resolve_kills
 from .interpreter import default_python
 from .model import ContainerPlan, Mount, Plan, PodPlan, RunLocalError, Security, ServiceName, Volume
@@ -141,6 +144,10 @@ def _main(args: argparse.Namespace, stream: IO[str] | None = None) -> int:
             audit=args.audit,
             code=args.code,
         )
+    except AdmissionError as err:
+        # One line per problem (the generic handler would fold them into one).
+        print(f"mxnet-construct run-local: error: {err}", file=sys.stderr)
+        return 2
     except Terminated:
         # Everything was cleaned up on the way here; 128 + SIGTERM, as a shell reports it.
         print("run-local: terminated (SIGTERM); every container was stopped and removed", file=sys.stderr)
@@ -151,6 +158,7 @@ def _main(args: argparse.Namespace, stream: IO[str] | None = None) -> int:
 __all__ = [
     "DEFAULT_TIMEOUT",
     "ISOLATIONS",
+    "AdmissionError",
     "ContainerPlan",
     "ContainerResult",
     "Isolation",

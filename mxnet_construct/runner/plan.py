@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..manifests import ManifestError, Manifests, Pod, Workload, load_files, name_suffix
+from .admission import unique_pod_names
 from .model import ContainerPlan, Mount, Plan, PodPlan, RunLocalError, ServiceName, Volume
 from .security import container_security, quantity
 from .validate import absolute_path, config_key, dns_label, dns_subdomain, env_name, hostname, relative_path
@@ -391,6 +392,7 @@ def plan(docs: Sequence[Mapping[str, Any]], *, skip_init: Sequence[str] = ()) ->
         if doc.get("kind") in ("ConfigMap", "Secret", "Service", *_POD_KINDS):
             object_meta(doc)
     pod_seeds = seeds(model)
+    unique_pod_names((s.name, f"{s.pod.workload} (namespace {s.namespace})") for s in pod_seeds)
     if not pod_seeds:
         kinds = sorted({str(d.get("kind")) for d in docs})
         raise RunLocalError(

@@ -20,6 +20,7 @@ from types import FrameType
 from typing import IO, Any, Literal, TypeAlias
 
 from ..policies.restart import RestartMachine
+from . import admission
 from .audit import Audit
 from .checkout import CheckoutWorkspace, is_git_clone, use_checkout, without_clone_inputs
 from .faults import resolve_kills
@@ -27,7 +28,7 @@ from .host import BASE_PATH
 from .interpreter import INSTALL, check_python, choose_python, runs_mxnet
 from .model import Plan, RunLocalError
 from .plain import Plain
-from .plan import load_manifests, plan
+from .plan import plan
 from .report import Output, RunResult
 from .sandbox import Sandbox, interpreter_dirs, sandbox_available
 from .supervisor import BACKOFF_SCALE, DEFAULT_STALL, STOP_GRACE, Launcher, Supervisor
@@ -118,7 +119,9 @@ def _differences(the_plan: Plan, python: str, isolation: str) -> list[str]:
     if isolation == "namespaces":
         notes += [
             "each container runs under runc as its securityContext says (user, groups, capabilities, "
-            "no_new_privs, read-only root, seccomp RuntimeDefault, memory/CPU limits), on read-only binds of the host's /usr and /etc",
+            "no_new_privs, read-only root, memory/CPU limits), on read-only binds of the host's /usr and /etc",
+            "seccomp RuntimeDefault on every container (also where none is named, as the kubelet's SeccompDefault does); "
+            "no AppArmor or SELinux confinement is applied",
             "probes are not applied",
             "all pods share one network namespace holding only lo (NetworkPolicies are audited, not enforced)",
         ]
@@ -131,9 +134,6 @@ def _differences(the_plan: Plan, python: str, isolation: str) -> list[str]:
     claims = sorted({v.claim for p in the_plan.pods for v in p.volumes.values() if v.kind == "claim"})
     if claims:
         notes.append(f"persistent volume claims are fresh empty directories: {', '.join(claims)}")
-    host_paths = sorted({v.name for p in the_plan.pods for v in p.volumes.values() if v.kind == "hostPath"})
-    if host_paths:
-        notes.append(f"hostPath volumes are fresh empty directories, never the host's: {', '.join(host_paths)}")
     return notes
 
 
@@ -193,13 +193,10 @@ def run_local(
             (raised before any pod started).
         Terminated: SIGTERM arrived; everything was cleaned up first.
     """
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise RunLocalError(f"timeout: {timeout!r} is not valid; give a number of seconds > 0")
     if isolation not in ISOLATIONS:
         raise RunLocalError(f"isolation: {isolation!r} is not valid; use one of {', '.join(ISOLATIONS)}")
-    if isinstance(stall, bool) or not isinstance(stall, int | float) or stall <= 0:
-        raise RunLocalError(f"stall: {stall!r} is not valid; give a number of seconds > 0")
-    docs = load_manifests(paths) + [dict(d) for d in documents or ()]
+    admission.check_timing(timeout, stall)
+    docs = admission.admit(admission.load(paths) + [dict(d) for d in documents or ()])
     if code is not None:
         docs = without_clone_inputs(docs)
     the_plan = plan(docs, skip_init=skip_init)

@@ -38,7 +38,7 @@ from .model import ContainerPlan, PodPlan, RunLocalError, Security
 from .seccomp import runtime_default
 from .security import quantity
 from .validate import hostname
-from .workspace import Workspace
+from .workspace import Workspace, write_new
 
 # Where, inside a container, the runner's own files appear (shims, the pod's HOME).
 INNER_DIR = "/.mxnet-construct"
@@ -153,8 +153,7 @@ class Sandbox:
         self.python_dirs = python_dirs
         self.hard_limit = hard_limit
         self.runc = host_tool("runc") or "/usr/sbin/runc"
-        self.state = ws.path("runc")
-        self.state.mkdir(mode=0o700, exist_ok=True)
+        self.state = ws.private / "state"
         self.token = ws.root.name.rsplit("-", 1)[-1].lower()
         self.counter = 0
         self.netns_holder: subprocess.Popen[str] | None = None
@@ -207,8 +206,8 @@ class Sandbox:
                 link.symlink_to(target)
         return rootfs
 
-    def config(self, pod: PodPlan, container: ContainerPlan) -> dict[str, Any]:
-        """The OCI runtime config of one container (``config.json``)."""
+    def config(self, pod: PodPlan, container: ContainerPlan, bundle: Path) -> dict[str, Any]:
+        """The OCI runtime config of one container start (``config.json``) in the fresh ``bundle``."""
         sec = container.security
         if sec.seccomp == "Localhost":
             raise RunLocalError(
@@ -222,9 +221,8 @@ class Sandbox:
         hosts = self.hosts_for(pod) if self.hosts_for is not None else self.ws.hosts
         for name, source in (("hosts", hosts), ("resolv.conf", self.ws.resolv)):
             mounts.append(_bind(source, f"/etc/{name}", read_only=True))
-        hostname_file = self.ws.path("pods", pod.name, "hostname")
-        hostname_file.write_text(hostname(pod.hostname) + "\n")
-        hostname_file.chmod(0o644)
+        hostname_file = bundle / "hostname"
+        write_new(hostname_file, hostname(pod.hostname) + "\n")
         mounts.append(_bind(hostname_file, "/etc/hostname", read_only=True))
         mounts += [_bind(d, d, read_only=True) for d in self.python_dirs]
         mounts.append(_bind(self.ws.bin, f"{INNER_DIR}/bin", read_only=True))
@@ -264,7 +262,7 @@ class Sandbox:
                 {"type": "network", "path": f"/proc/{self.netns_pid}/ns/net"},
             ],
             "resources": _resources(sec),
-            "cgroupsPath": f"/{self._next_id()}",
+            "cgroupsPath": f"/{bundle.name}",
             "maskedPaths": list(_MASKED),
             "readonlyPaths": list(_READ_ONLY),
         }
@@ -285,10 +283,10 @@ class Sandbox:
 
     def spawn(self, pod: PodPlan, container: ContainerPlan) -> Handle:
         """Write the bundle and start ``runc run`` (its stdout is the container's)."""
-        config = self.config(pod, container)
-        ident = config["linux"]["cgroupsPath"].lstrip("/")
-        bundle = self.ws.bundle(pod, container.name, container.init)
-        (bundle / "config.json").write_text(json.dumps(config, indent=1))
+        ident = self._next_id()
+        bundle = self.ws.bundle(ident)
+        config = self.config(pod, container, bundle)
+        write_new(bundle / "config.json", json.dumps(config, indent=1), 0o600)
         self.started.append(ident)
         proc = subprocess.Popen(
             [self.runc, "--root", str(self.state), "run", "--bundle", str(bundle), ident],

@@ -170,7 +170,9 @@ def container_security(pod_spec: Mapping[str, Any], container: Mapping[str, Any]
         no_new_privileges=ape is False,
         read_only_root=bool(sc.get("readOnlyRootFilesystem", False)),
         privileged=False,
-        seccomp=seccomp or "Unconfined",
+        # The kubelet's SeccompDefault (on by default since 1.27): no profile named means
+        # the runtime's default, never none.
+        seccomp=seccomp or "RuntimeDefault",
         memory_limit=memory,
         cpu_limit_millis=cpu,
     )

@@ -38,6 +38,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal, Protocol
 
 from ..policies.restart import (
@@ -55,6 +56,7 @@ from ..policies.restart import (
 )
 from .faults import Kill
 from .host import Handle
+from .logs import CappedLog, pump
 from .model import ContainerPlan, Plan, PodPlan, RunLocalError
 from .report import ContainerResult, IsolationUsed, Output, PodResult, RunEvent, RunResult
 from .verdict import LAST_LINES, Ending, decide, runs_of
@@ -105,15 +107,21 @@ class _Pod:
     crashed: tuple[str, int] | None = None
 
 
-def _reader(proc: subprocess.Popen[bytes], sink: ContainerResult, prefix: str, out: Output) -> None:
+def _reader(proc: subprocess.Popen[bytes], sink: ContainerResult, prefix: str, out: Output, log: Path) -> None:
     if proc.stdout is None:
         return
+    # Bounded whatever the pod prints (:mod:`.logs`).
+    capped = CappedLog(log)
+
+    def show(text: str) -> None:
+        sink.last_output = time.monotonic()
+        out.line(prefix, text)
+
     with proc.stdout:
-        for raw in proc.stdout:
-            text = raw.decode(errors="replace").rstrip("\n")
-            sink.lines.append(text)
-            sink.last_output = time.monotonic()
-            out.line(prefix, text)
+        try:
+            pump(proc.stdout, capped, sink.lines, show)
+        finally:
+            capped.close()
 
 
 def _signal_name(code: int) -> str:
@@ -216,7 +224,11 @@ class Supervisor:
         r.handles[c.name] = handle
         if self.watcher is not None:
             self.watcher.started(r.plan, handle)
-        t = threading.Thread(target=_reader, args=(handle.proc, sink, self._prefix(r, c), self.out), daemon=True)
+        t = threading.Thread(
+            target=_reader,
+            args=(handle.proc, sink, self._prefix(r, c), self.out, self.ws.log(r.plan, c.name, c.init)),
+            daemon=True,
+        )
         t.start()
         self.readers.append(t)
 

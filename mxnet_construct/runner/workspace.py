@@ -1,10 +1,20 @@
 """The run directory: volumes, claims, homes, hosts file and interpreter shims.
 
-Every path the runner writes is built from validated names (:mod:`.validate`) and checked
-once more, symlinks resolved, to lie inside the run directory: a container that plants a
-symlink in a volume it shares cannot lead the runner (root) elsewhere. Ownership follows
-the kubelet: emptyDirs are world-writable (0777), and with an ``fsGroup`` every volume is
-group-owned by it with the setgid bit, so a non-root container can write its volumes.
+Two trees, so that no name from a manifest can land on a file of run-local's own:
+
+* ``pods/<pod>/{home,volumes/<volume>}`` and ``claims/<claim>``: what containers see
+  (bound into them), built from validated names (:mod:`.validate`);
+* ``private/`` (root, 0700, never bound into a container): runc's state, one bundle per
+  container start (``bundles/<id>``: ``config.json``, ``hostname``), the containers' root
+  file systems (``rootfs/<pod>/<init|main>-<container>``) and the size-capped logs.
+  Its entries are named by run-local alone (a counter, or a fixed prefix before a
+  validated name), so a container named ``home``, ``hosts`` or ``config.json`` is just a
+  container.
+
+Every file run-local writes is created with ``O_CREAT | O_EXCL | O_NOFOLLOW`` (:func:`write_new`):
+something already there, a FIFO or a symlink a container planted, is an error, never
+followed or blocked on. Ownership follows the kubelet: emptyDirs are world-writable
+(0777), and with an ``fsGroup`` every volume is group-owned by it with the setgid bit.
 """
 
 from __future__ import annotations
@@ -21,6 +31,52 @@ from .model import Mount, Plan, PodPlan, RunLocalError, Volume
 from .validate import inside
 
 
+def write_new(path: Path, data: bytes | str, mode: int = 0o644) -> None:
+    """Create ``path`` holding ``data``; refused if anything (a FIFO, a symlink) is there.
+
+    ``O_EXCL`` with ``O_CREAT`` never opens an existing file nor follows a final symlink,
+    and ``O_NONBLOCK`` keeps even a race with a FIFO from blocking the runner.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+    try:
+        fd = os.open(path, flags, mode)
+    except FileExistsError:
+        raise RunLocalError(f"{str(path)!r} already exists (planted by a container?); refused to write it") from None
+    try:
+        os.fchmod(fd, mode)
+        payload = data.encode() if isinstance(data, str) else data
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+def _mkdirs_below(base: Path, rel: Path) -> None:
+    fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        for part in rel.parts:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(part, 0o755, dir_fd=fd)
+            try:
+                child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+            except OSError as err:
+                raise RunLocalError(
+                    f"{str(base / rel)!r}: {part!r} is not a directory ({err.strerror}); refused"
+                ) from None
+            os.close(fd)
+            fd = child
+    finally:
+        os.close(fd)
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` as a fresh root-only directory (0700); refused if anything is there."""
+    os.mkdir(path, 0o700)
+    os.chmod(path, 0o700, follow_symlinks=False)
+    return path
+
+
 class Workspace:
     """One run's temporary directory (removed by :meth:`cleanup` unless ``keep``)."""
 
@@ -30,21 +86,21 @@ class Workspace:
         # directory itself stays private to root (mkdtemp's 0700).
         self.keep = keep
         self.plan = the_plan
+        self.private = private_dir(self.root / "private")
+        for sub in ("bundles", "rootfs", "logs", "state"):
+            private_dir(self.private / sub)
         self.bin = self.root / "bin"
         self.bin.mkdir()
         for name in ("python3", "python"):
             # The interpreter comes from --python (the user), never from a manifest.
-            shim = self.bin / name
-            shim.write_text(f'#!/bin/sh\nexec {shlex.quote(python)} "$@"\n')
-            shim.chmod(0o755)
+            write_new(self.bin / name, f'#!/bin/sh\nexec {shlex.quote(python)} "$@"\n', 0o755)
         self.hosts = self.root / "hosts"
-        self.hosts.write_text(the_plan.hosts_file())
-        self.hosts.chmod(0o644)
+        write_new(self.hosts, the_plan.hosts_file())
         self.resolv = self.root / "resolv.conf"
-        self.resolv.write_text("# run-local: no DNS server; every name of the run is in /etc/hosts\noptions ndots:5\n")
-        self.resolv.chmod(0o644)
+        write_new(self.resolv, "# run-local: no DNS server; every name of the run is in /etc/hosts\noptions ndots:5\n")
         self.claims = self.root / "claims"
         self.claims.mkdir()
+        self.starts = 0
 
     def path(self, *parts: str) -> Path:
         """``root/parts...``, refused if it resolves outside the run directory."""
@@ -71,8 +127,9 @@ class Workspace:
         where = f"pod {pod.name} volume {mount.volume!r} subPath {mount.sub_path!r}"
         source = inside(base, base / mount.sub_path, where)
         if not os.path.lexists(source):
-            # The kubelet creates a missing subPath as a directory.
-            source.mkdir(parents=True)
+            # The kubelet creates a missing subPath as a directory; step by step, never
+            # following a symlink a container may plant meanwhile.
+            _mkdirs_below(base, source.relative_to(base))
             self._own(source, self._fs_group(pod), 0o777 if pod.volumes[mount.volume].kind == "emptyDir" else 0o755)
             source = inside(base, source, where)
         return source
@@ -81,10 +138,17 @@ class Workspace:
         return self.path("pods", pod.name, "home")
 
     def rootfs(self, pod: PodPlan, container: str, init: bool) -> Path:
-        return self.path("pods", pod.name, f"{'init-' if init else ''}{container}", "rootfs")
+        """A container's root file system: kept across restarts in place, fresh per pod attempt."""
+        return self.private / "rootfs" / pod.name / f"{'init' if init else 'main'}-{container}"
 
-    def bundle(self, pod: PodPlan, container: str, init: bool) -> Path:
-        return self.path("pods", pod.name, f"{'init-' if init else ''}{container}")
+    def bundle(self, ident: str) -> Path:
+        """A fresh, root-only bundle directory for one container start (``ident`` is run-local's)."""
+        return private_dir(self.private / "bundles" / ident)
+
+    def log(self, pod: PodPlan, container: str, init: bool) -> Path:
+        """Where one container start's output is logged (a new file each start)."""
+        self.starts += 1
+        return self.private / "logs" / f"{self.starts:05d}-{pod.name}-{'init' if init else 'main'}-{container}.log"
 
     @staticmethod
     def _fs_group(pod: PodPlan) -> int | None:
@@ -92,11 +156,20 @@ class Workspace:
 
     @staticmethod
     def _own(path: Path, group: int | None, mode: int) -> None:
-        if group is not None and os.geteuid() == 0:
-            os.chown(path, -1, group, follow_symlinks=False)
-            if path.is_dir() and not path.is_symlink():
-                mode |= stat.S_ISGID
-        path.chmod(mode)
+        # Through a no-follow descriptor: a container sharing the volume may have swapped
+        # the path for a symlink to a host file since it was checked.
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError as err:
+            raise RunLocalError(f"{str(path)!r}: {err.strerror} (a symlink planted in a volume?); refused") from None
+        try:
+            if group is not None and os.geteuid() == 0:
+                os.fchown(fd, -1, group)
+                if stat.S_ISDIR(os.fstat(fd).st_mode):
+                    mode |= stat.S_ISGID
+            os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
 
     def materialise(self, pod: PodPlan) -> None:
         """Create the pod's home and volumes (fresh, except claims shared by name)."""
@@ -126,7 +199,7 @@ class Workspace:
                 inside(target, path.parent, where)
                 if path.is_symlink():
                     raise RunLocalError(f"{where}: a symlink is in the way; refused")
-                path.write_bytes(data)
+                write_new(path, data, (mode if isinstance(mode, int) else 0o644) & 0o777)
                 self._own(path, group, (mode if isinstance(mode, int) else 0o644) & 0o777)
 
     def reset(self, pod: PodPlan) -> None:
@@ -138,7 +211,7 @@ class Workspace:
         """
         targets = [self.home(pod)]
         targets += [self.volume_dir(pod, v) for v in pod.volumes.values() if v.kind != "claim"]
-        targets += [self.bundle(pod, c.name, c.init) for c in (*pod.init_containers, *pod.containers)]
+        targets += [self.rootfs(pod, c.name, c.init) for c in (*pod.init_containers, *pod.containers)]
         for target in targets:
             # Built by self.path (checked inside the run directory); a symlink is removed,
             # never followed, and rmtree does not follow the ones below it.

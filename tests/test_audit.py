@@ -9,8 +9,8 @@ under its own NetworkPolicy tampered so the scheduler port is refused.
 from __future__ import annotations
 
 import copy
-import re
 import io
+import re
 import sys
 from pathlib import Path
 from typing import Any

@@ -16,9 +16,8 @@ and the policies that isolate the side that refused it. The first drop fails the
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 
-from ..policies.network import PROTOCOLS, Connection, Peer, Verdict
+from ..policies.network import PROTOCOLS, Connection, Direction, Peer
 from .host import Handle
 from .model import PodPlan
 from .network import Dropped, PodNetwork
@@ -85,7 +84,7 @@ class DropLog:
                 return "dropped: " + str(verdict).removeprefix("refused: ")
         # Not a connection NetworkPolicy can allow (ICMP, port 0): the pod's isolation is why.
         side = src if drop.kind == "egress" else dst
-        direction = "Egress" if drop.kind == "egress" else "Ingress"
+        direction: Direction = "Egress" if drop.kind == "egress" else "Ingress"
         ids = ", ".join(p.id for p in self.network.policies.isolating(side, direction))
         port = f" port {drop.port}" if protocol in PROTOCOLS else ""
         return (
@@ -117,9 +116,4 @@ class DropLog:
         return lines + list(self.messages)
 
 
-def verdicts(drops: Sequence[str]) -> list[str]:
-    """The drop lines of a summary (those after the two head lines)."""
-    return list(drops[2:])
-
-
-__all__ = ["POLL", "DropLog", "Verdict", "verdicts"]
+__all__ = ["POLL", "DropLog"]

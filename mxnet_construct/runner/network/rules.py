@@ -196,12 +196,15 @@ def ruleset(
         "    ct status dnat ip saddr . ip daddr @hairpin masquerade",
         "  }",
     ]
-    egress_map, ingress_map, chains = [], [], []
+    egress_map: list[str] = []
+    ingress_map: list[str] = []
+    chains: list[str] = []
     if policies is not None:
         candidates = [p.peer for p in pods] + [dns]
+        directions: tuple[tuple[Direction, list[str]], ...] = (("Egress", egress_map), ("Ingress", ingress_map))
         for i, p in enumerate(pods):
-            for direction, target in (("Egress", egress_map), ("Ingress", ingress_map)):
-                body = policy_chain(policies, p.peer, direction, candidates)  # type: ignore[arg-type]
+            for direction, target in directions:
+                body = policy_chain(policies, p.peer, direction, candidates)
                 if body is None:
                     continue
                 name = f"{direction.lower()}_{i}"

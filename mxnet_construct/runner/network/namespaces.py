@@ -102,7 +102,9 @@ def create(node: str, pods: Sequence[tuple[str, str]]) -> None:
     """
     ip = _ip()
     _batch([ip], [f"netns add {n}" for n in (node, *(name for name, _ in pods))], "namespaces")
-    sysctl = host_tool("sysctl") or "/usr/sbin/sysctl"
+    sysctl = host_tool("sysctl")
+    if sysctl is None:
+        raise RunLocalError("the pod network needs `sysctl` (Debian package procps)")
     # Defaults first, so the bridge created next inherits them.
     settings = [
         "net.ipv4.ip_forward=1",

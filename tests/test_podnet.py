@@ -387,11 +387,12 @@ def _cli(tmp_path: Path, seconds: int) -> subprocess.Popen[str]:
 
 
 @needs_sandbox
-def test_sigterm_removes_the_namespaces(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_sigterm_and_sigint_remove_the_namespaces(tmp_path: Path, signum: int, code: int) -> None:
     proc = _cli(tmp_path, 30)
     assert len(_ours(proc.pid)) == 2  # the node and the pod
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(30) == 143
+    proc.send_signal(signum)
+    assert proc.wait(30) == code
     assert _ours(proc.pid) == []
 
 

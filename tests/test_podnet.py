@@ -25,7 +25,7 @@ import pytest
 
 from mxnet_construct.manifests import Manifests
 from mxnet_construct.policies.network import Policies, kube_dns
-from mxnet_construct.runner import RunResult, plan, run_local
+from mxnet_construct.runner import RunLocalError, RunResult, plan, run_local
 from mxnet_construct.runner.network import PodNetwork, namespaces, pod_address
 from mxnet_construct.runner.network.addresses import DNS_IP, ClusterAddresses
 from mxnet_construct.runner.network.dns import PER_POD_RATE, Responder, dns_answer
@@ -92,7 +92,6 @@ def test_selectors_become_address_sets_and_ports_keep_protocol_range_and_name() 
     ]
     web, db, probe = (pod_address(i) for i in range(3))
     assert _chain(docs, "web", "Ingress") == [
-        "# isolated by default/web-in",
         f"ip saddr {probe} meta l4proto tcp th dport 8443 accept",
         f"ip saddr {probe} meta l4proto udp th dport 9000-9100 accept",
         "ip saddr 10.244.0.0/16 ip saddr != 10.244.0.3/32 accept",
@@ -112,10 +111,29 @@ def test_a_policy_selecting_no_peer_allows_nothing() -> None:
         _policy("a", {"podSelector": {}, "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "ghost"}}}]}]}),
     ]
     assert _chain(docs, "a", "Ingress") == [
-        "# isolated by default/a",
         "add @drop_ingress { ip saddr . ip daddr . meta l4proto . th dport } counter name dropped drop",
         "counter name dropped drop",
     ]
+
+
+def test_no_manifest_text_reaches_nft_and_bad_service_protocols_are_refused() -> None:
+    hostile = "np\n} flush ruleset {"
+    docs = [
+        _labelled("a", {"app": "a"}),
+        _policy(hostile, {"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}]}]}),
+    ]
+    network = PodNetwork(plan(docs, address=pod_address))
+    assert "flush" not in network.rules and "default/" not in network.rules
+    svc = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "s"},
+        "spec": {"selector": {"app": "a"}, "ports": [{"port": 80, "protocol": "tcp; flush ruleset"}]},
+    }
+    with pytest.raises(
+        RunLocalError, match=r"Service/s spec.ports\[0\].protocol: 'tcp; flush ruleset' is not one of TCP, UDP, SCTP"
+    ):
+        PodNetwork(plan([*docs, svc], address=pod_address))
 
 
 def test_cluster_ip_services_get_virtual_ips_and_headless_ones_pod_ips() -> None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from ...manifests import Manifests, Service
+from ...policies.network import PROTOCOLS
 from ..model import RunLocalError
 
 POD_NETWORK = ipaddress.IPv4Network("10.244.0.0/16")
@@ -75,11 +77,15 @@ class ClusterAddresses:
             ip = str(ipaddress.IPv4Address(vip))
             vip += 1
             records[_fqdn(svc)] = [ip]
-            for port in svc.ports:
+            for i, port in enumerate(svc.ports):
+                if port.protocol not in PROTOCOLS:
+                    raise RunLocalError(
+                        f"Service/{svc.name} spec.ports[{i}].protocol: {port.protocol!r} is not one of {', '.join(PROTOCOLS)}"
+                    )
                 backends = tuple(
                     Backend(pod_ips[ep.pod.name], ep.target)
                     for ep in svc.endpoints(selected)
-                    if ep.port == port and ep.target is not None
+                    if ep.port == port and is_port(ep.target)
                 )
                 virtual.append(VirtualPort(f"{svc.namespace}/{svc.name}", ip, port.port, port.protocol, backends))
         for pod in model.pods:
@@ -90,6 +96,11 @@ class ClusterAddresses:
                 if not any(s.name == pod.subdomain and s.namespace == pod.namespace for s in model.services):
                     records.setdefault(subdomain, []).append(pod_ips[pod.name])
         return cls({k: tuple(dict.fromkeys(v)) for k, v in records.items()}, tuple(virtual))
+
+
+def is_port(value: object) -> TypeGuard[int]:
+    """A port number nftables can take (a manifest's containerPort is not checked elsewhere)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535
 
 
 def _fqdn(svc: Service) -> str:
@@ -112,6 +123,7 @@ __all__ = [
     "Backend",
     "ClusterAddresses",
     "VirtualPort",
+    "is_port",
     "pod_address",
     "resolv_conf",
 ]

@@ -22,7 +22,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 _CLONE_NEWNET = 0x40000000
@@ -81,16 +81,9 @@ class _Bucket:
 class Responder:
     """Serves ``records`` on a UDP socket for the pods in ``pods`` (address -> pod name)."""
 
-    def __init__(
-        self,
-        records: Mapping[str, tuple[str, ...]],
-        pods: Mapping[str, str],
-        *,
-        on_query: Callable[[str, str], None] | None = None,
-    ) -> None:
+    def __init__(self, records: Mapping[str, tuple[str, ...]], pods: Mapping[str, str]) -> None:
         self.records = records
         self.pods = pods
-        self.on_query = on_query
         self.answered = 0
         self.ignored = 0
         self.limited = 0
@@ -110,8 +103,7 @@ class Responder:
                     continue
                 except OSError:
                     return
-                pod = self.pods.get(client[0])
-                if pod is None or client == own:
+                if client[0] not in self.pods or client == own:
                     self.ignored += 1
                     continue
                 if not (self.total.take() and self.buckets[client[0]].take()):
@@ -121,11 +113,8 @@ class Responder:
                 if answer is None:
                     self.ignored += 1
                     continue
-                reply, name = answer
-                if self.on_query is not None:
-                    self.on_query(pod, name)
                 self.answered += 1
-                sock.sendto(reply, client)
+                sock.sendto(answer[0], client)
 
     def start_in(self, netns: str, address: str) -> None:
         """Serve on ``address:53`` inside the named network namespace, from a thread of ours."""

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ...policies.network import Direction, Peer, PeerRule, Policies, PortRule, Rule
-from .addresses import DNS_IP, GATEWAY, VirtualPort
+from .addresses import DNS_IP, GATEWAY, VirtualPort, is_port
 
 BRIDGE = "br0"
 _SET = "flags dynamic; size 65536;"
@@ -104,7 +104,7 @@ def _rule_lines(
             owners = [pod] if direction == "Ingress" else matching
             for owner in owners:
                 number = owner.named_port(port.port, port.protocol)
-                if number is None:
+                if not is_port(number):
                     continue
                 target = "" if direction == "Ingress" else f"ip daddr {owner.ip} "
                 lines += [f"{c} {target}meta l4proto {proto} th dport {number} {verdict}".strip() for c in peer_clauses]
@@ -119,7 +119,9 @@ def policy_chain(policies: Policies, pod: Peer, direction: Direction, candidates
     if not isolating:
         return None
     allow = "return" if direction == "Egress" else "accept"
-    lines = [f"# isolated by {', '.join(p.id for p in isolating)}"]
+    # No names in the rules: manifest text never reaches nft's input, only addresses,
+    # numbers and protocol keywords worked out here.
+    lines: list[str] = []
     for policy in isolating:
         rules = policy.egress if direction == "Egress" else policy.ingress
         for rule in rules:
@@ -141,8 +143,7 @@ def _service_chains(virtual: Sequence[VirtualPort]) -> tuple[list[str], list[str
         n = len(vp.backends)
         targets = ", ".join(f"{j} : {b.ip} . {b.port}" for j, b in enumerate(vp.backends))
         chains.append(
-            f"  chain svc_{i} {{\n    # {vp.service} port {vp.port}/{vp.protocol}\n"
-            f"    meta l4proto {proto} dnat ip to numgen random mod {n} map {{ {targets} }}\n  }}"
+            f"  chain svc_{i} {{\n    meta l4proto {proto} dnat ip to numgen random mod {n} map {{ {targets} }}\n  }}"
         )
     return elements, chains
 
@@ -209,7 +210,7 @@ def ruleset(
                     continue
                 name = f"{direction.lower()}_{i}"
                 target.append(f"{p.peer.ip} : jump {name}")
-                chains.append(f"  chain {name} {{\n    # pod {p.peer}\n" + "".join(f"    {b}\n" for b in body) + "  }")
+                chains.append(f"  chain {name} {{\n" + "".join(f"    {b}\n" for b in body) + "  }")
     for name, entries in (("egress", egress_map), ("ingress", ingress_map)):
         field = "saddr" if name == "egress" else "daddr"
         out.append(f"  map {name} {{ typeof ip {field} : verdict; {_elements(entries)} }}")

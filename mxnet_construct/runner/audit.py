@@ -23,7 +23,7 @@ from .model import PodPlan
 from .network import Dropped, PodNetwork
 from .report import Output
 
-POLL = 0.5
+POLL = 1.0
 _NUMBERS = {6: "TCP", 17: "UDP", 132: "SCTP", 1: "ICMP"}
 
 

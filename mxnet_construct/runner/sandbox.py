@@ -55,7 +55,7 @@ _MASKED = (
     "/sys/firmware",
 )
 _READ_ONLY = ("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger")
-_TOOLS = ("runc", "ip", "nft", "sysctl", "timeout")
+_TOOLS = ("runc", "ip", "nft", "sysctl", "nsenter", "timeout")
 
 
 def sandbox_available() -> tuple[bool, str]:
@@ -66,7 +66,10 @@ def sandbox_available() -> tuple[bool, str]:
         return False, "the sandbox needs root (runc, mount and network namespaces)"
     missing = [tool for tool in _TOOLS if host_tool(tool) is None]
     if missing:
-        return False, f"missing tools: {', '.join(missing)} (Debian packages runc, iproute2, nftables, procps, coreutils; `make podnet` installs the network ones)"
+        return (
+            False,
+            f"missing tools: {', '.join(missing)} (Debian packages runc, iproute2, nftables, procps, util-linux, coreutils; `make podnet` installs the network ones)",
+        )
     return True, ""
 
 

@@ -106,9 +106,9 @@ class PodNetwork:
         if not self.started:
             return []
         out: list[Dropped] = []
-        listed = namespaces.nft(self.node, ["-j", "list", "table", "inet", TABLE])
-        guard = namespaces.nft(self.node, ["-j", "list", "set", "bridge", TABLE, "spoofed"])
-        for done in (listed, guard):
+        reads = [("inet", "drop_egress"), ("inet", "drop_ingress"), ("bridge", "spoofed")]
+        for family, name in reads:
+            done = namespaces.nft(self.node, ["-j", "list", "set", family, TABLE, name])
             if done.returncode != 0:
                 continue
             for item in json.loads(done.stdout).get("nftables", []):

@@ -376,6 +376,74 @@ def test_abstract_unix_sockets_are_per_pod() -> None:
     assert result.audit[0].endswith("nothing dropped")
 
 
+@needs_sandbox
+def test_every_kind_of_rule_loads_into_the_kernel() -> None:
+    """Named ports, SCTP, ranges, except-blocks, namespace selectors and an SCTP Service."""
+    docs = [
+        _labelled("web", {"app": "web"}, ports=[{"containerPort": 8443, "name": "https"}]),
+        _labelled("db", {"app": "db"}, ports=[{"containerPort": 5432, "name": "pg", "protocol": "SCTP"}]),
+        _policy(
+            "all",
+            {
+                "podSelector": {},
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [
+                    {"from": [{"namespaceSelector": {}}], "ports": [{"port": "pg", "protocol": "SCTP"}]},
+                    {
+                        "from": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.244.0.2/32"]}}],
+                        "ports": [{"port": 1, "endPort": 1024}],
+                    },
+                ],
+                "egress": [
+                    {
+                        "to": [{"podSelector": {"matchLabels": {"app": "db"}}}],
+                        "ports": [{"port": "https"}, {"protocol": "UDP"}],
+                    }
+                ],
+            },
+        ),
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "pg"},
+            "spec": {"selector": {"app": "db"}, "ports": [{"port": 5432, "targetPort": "pg", "protocol": "SCTP"}]},
+        },
+    ]
+    network = PodNetwork(plan(docs, address=pod_address))
+    try:
+        network.start()
+        listed = namespaces.nft(network.node, ["list", "ruleset"]).stdout
+    finally:
+        network.close()
+    # As the kernel lists it back: every pod (and the cluster DNS, in kube-system) may reach
+    # db's named SCTP port, and the Service's SCTP port goes to db's port.
+    assert "ip saddr { 10.96.0.10, 10.244.0.2, 10.244.0.3 } sctp dport 5432 accept" in listed, listed
+    assert "10.96.1.1 . sctp . 5432 : goto svc_0" in listed and "map { 0 : 10.244.0.3 . 5432 }" in listed
+    assert namespaces.owned_namespaces(network.prefix) == []
+
+
+@needs_sandbox
+def test_a_service_port_is_translated_to_its_target_port() -> None:
+    server = "import socket; s = socket.socket(); s.bind(('0.0.0.0', 8080)); s.listen(); c, _ = s.accept(); print('accepted')"
+    client = (
+        "import socket, time\n"
+        "for _ in range(50):\n"
+        "    try:\n        socket.create_connection(('web', 80), timeout=1); break\n"
+        "    except OSError:\n        time.sleep(0.1)\n"
+        "print('connected to', socket.gethostbyname('web'))\n"
+    )
+    svc = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]},
+    }
+    result, out = _run([svc, pod("web", [_py("c", server)]), pod("cli", [_py("c", client)])])
+    assert result.ok, out
+    assert result.pod("web").log == "accepted"
+    assert result.pod("cli").log == "connected to 10.96.1.1"
+
+
 # ---------------------------------------------------------------------------------------
 # Cleanup: normal end, SIGTERM, SIGKILL
 

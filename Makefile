@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(NODE_MAJOR)
 export CDK8S_CHECK_UPGRADE := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: all setup graphviz runc sshd synth examples test lint fuzz bench helm imports constraints min-deps k8s-types clean mxnet-venv checkov-venv
+.PHONY: all setup graphviz runc podnet sshd synth examples test lint fuzz bench helm imports constraints min-deps k8s-types clean mxnet-venv checkov-venv
 
 all: synth
 
@@ -30,6 +30,15 @@ graphviz:
 # runs run-local; elsewhere, install runc with your package manager.
 runc:
 	@[ -x /usr/sbin/runc ] || [ -x /usr/bin/runc ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq runc >/dev/null; }
+
+# run-local's pod network: a network namespace per pod on a bridge (`ip`, Debian iproute2),
+# Services and NetworkPolicy as nftables rules (`nft`, Debian nftables), the node
+# namespace's forwarding switched on with `sysctl` (Debian procps). Looked up in the system
+# directories only, like runc.
+PODNET_TOOLS := ip nft sysctl
+podnet:
+	@for t in $(PODNET_TOOLS); do [ -x /usr/sbin/$$t ] || [ -x /usr/bin/$$t ] || [ -x /sbin/$$t ] || [ -x /bin/$$t ] || exit 1; done \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 nftables procps >/dev/null; }
 
 # The private-git tests clone over ssh from a throwaway sshd on 127.0.0.1. Its binary is
 # unpacked from the Debian packages into .sshd/, never installed, so no ssh service starts.
@@ -96,7 +105,7 @@ EXAMPLES := $(patsubst %/cdk8s.yaml,%,$(wildcard examples/*/cdk8s.yaml))
 examples: setup
 	@set -e; for dir in $(EXAMPLES); do (cd $$dir && ../../$(CDK8S) synth); done
 
-test: setup mxnet-venv checkov-venv runc sshd
+test: setup mxnet-venv checkov-venv runc podnet sshd
 	$(VENV)/bin/pytest
 
 lint: setup
@@ -161,10 +170,12 @@ k8s-types: setup
 	$(VENV)/bin/python scripts/gen_k8s_types.py
 
 # 8 servers + 32 workers synthesized with lifecycle="jobset", trained through run-local's
-# sandbox with the NetworkPolicy audit on; prints wall time and peak memory (the figures in
-# docs/local-run.md come from it). Needs root, runc and the MXNet venv; not part of `make test`.
+# sandbox twice in one go, with NetworkPolicy enforced and without, and the ratio of their
+# wall times checked against its budget (docs/pod-network.md has the figures); prints wall
+# time and peak memory. Needs root, runc, iproute2, nftables and the MXNet venv; not part of
+# `make test`.
 .PHONY: e2e-scale
-e2e-scale: setup mxnet-venv runc
+e2e-scale: setup mxnet-venv runc podnet
 	$(VENV)/bin/python scripts/e2e_scale.py
 
 clean:

@@ -34,12 +34,14 @@ from tests.test_runner import (
 
 # The kill must land mid-training on a quiet machine as on a loaded one: mxnet's import
 # takes 3-5 s here and an epoch 0.1-0.5 s, and a quiet CI machine once finished 40 epochs
-# before the kill at 10 s. Where the run ends at the kill (job, long-running) training is
-# made far longer than any run lasts; the jobset run trains a second time after its
-# restart, so it gets enough epochs to outlast the kill and a timeout for a loaded machine.
+# before the kill at 10 s, while on a machine shared by several test runs (load 10 on 2
+# cores) the workers joined only after 16 s. Where the run ends at the kill (job,
+# long-running) training is made far longer than any run lasts; the jobset run trains a
+# second time after its restart, so it gets enough epochs to outlast the kill on a quiet
+# machine (250 x 0.1 s after joining) and a timeout for a loaded one.
 EPOCHS_UNTIL_KILLED = 1000
-EPOCHS_JOBSET = 120
-KILL_AT = 10
+EPOCHS_JOBSET = 250
+KILL_AT = 25
 JOINED = re.compile(r"^rank \d+ of \d+ workers", re.M)
 
 
@@ -188,7 +190,7 @@ def _killed_mid_training(result: RunResult) -> None:
 def test_jobset_restarts_the_whole_group_after_a_killed_worker_and_training_finishes(
     tmp_path: Path, mxnet_python: str
 ) -> None:
-    result, text, _ = _kill_run(tmp_path, mxnet_python, "jobset", timeout=400)
+    result, text, _ = _kill_run(tmp_path, mxnet_python, "jobset", timeout=600)
     assert result.ok and result.exit_code == 0, text
     _killed_mid_training(result)
     # Every pod of every replicated job was recreated once, and then succeeded.
@@ -201,7 +203,7 @@ def test_jobset_restarts_the_whole_group_after_a_killed_worker_and_training_fini
     params = {f[0][3] for f in finals}
     assert len(params) == 1, f"workers disagree on the parameters after the restart: {finals}"
     assert "after 4 restarts" in result.reason
-    assert result.audit and "none refused" in result.audit[0], result.audit
+    assert result.audit and result.audit[0].endswith("nothing dropped"), result.audit
 
 
 @pytest.mark.mxnet

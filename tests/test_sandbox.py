@@ -27,6 +27,7 @@ import pytest
 
 from mxnet_construct.runner import RunLocalError, plan, run_local
 from mxnet_construct.runner.model import DEFAULT_CAPABILITIES
+from mxnet_construct.runner.network import PodNetwork
 from mxnet_construct.runner.sandbox import sandbox_available
 from mxnet_construct.runner.seccomp import DENIED_SYSCALLS
 from mxnet_construct.runner.validate import hostname
@@ -418,7 +419,8 @@ def test_the_oci_config_follows_the_pod_spec(tmp_path: Path) -> None:
     ws = Workspace(the_plan, sys.executable, keep=False)
     try:
         ws.materialise(p)
-        config = Sandbox(ws, ["/opt/python"], hard_limit=90).config(
+        network = PodNetwork(the_plan)
+        config = Sandbox(ws, ["/opt/python"], hard_limit=90, network=network).config(
             p, p.containers[0], ws.bundle("mxnet-run-local-t-1")
         )
         process, linux = config["process"], config["linux"]
@@ -431,7 +433,7 @@ def test_the_oci_config_follows_the_pod_spec(tmp_path: Path) -> None:
         assert linux["resources"]["memory"] == {"limit": 256 * 2**20}
         assert linux["resources"]["cpu"] == {"quota": 50_000, "period": 100_000}
         assert linux["seccomp"]["defaultAction"] == "SCMP_ACT_ALLOW"
-        assert {"type": "network", "path": "/proc/0/ns/net"} in linux["namespaces"]
+        assert {"type": "network", "path": f"/run/netns/{network.netns['p']}"} in linux["namespaces"]
         mounts = {m["destination"]: m for m in config["mounts"]}
         assert mounts["/app"]["source"] == str(ws.root / "pods" / "p" / "volumes" / "code")
         assert "ro" in mounts["/app"]["options"] and "rw" in mounts["/data"]["options"]
@@ -439,7 +441,7 @@ def test_the_oci_config_follows_the_pod_spec(tmp_path: Path) -> None:
         assert mounts["/dev/shm"]["type"] == "tmpfs" and f"size={2**30}" in mounts["/dev/shm"]["options"]
         assert "ro" in mounts["/usr"]["options"] and "ro" in mounts["/etc"]["options"]
         assert mounts["/opt/python"]["options"][-1] == "ro"
-        assert mounts["/etc/hosts"]["source"] == str(ws.hosts)
+        assert mounts["/etc/hosts"]["source"] == str(ws.private / "bundles" / "mxnet-run-local-t-1" / "hosts")
         assert mounts["/proc"]["type"] == "proc" and "ro" in mounts["/sys"]["options"]
         assert not any(m["source"] == "/" or m["source"] == "/proc" for m in config["mounts"])
     finally:

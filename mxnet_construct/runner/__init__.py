@@ -21,8 +21,8 @@ securityContext the manifests ask for:
 * :mod:`.supervisor` starts pods in order, watches them, carries out the restart
   decisions of :mod:`mxnet_construct.policies.restart`, injects ``--kill`` faults
   (:mod:`.faults`) and decides the verdict;
-* :mod:`.audit` records every connection and DNS query of the pods and checks each against
-  the NetworkPolicies (:mod:`mxnet_construct.policies.network`);
+* :mod:`.network` gives each pod its own network namespace on a bridge, Services, DNS, and
+  enforces the NetworkPolicies with nftables; :mod:`.audit` logs what they drop;
   :mod:`.verdict` names the cause of a failed run (a crash loop before a hang);
   :mod:`.report` holds the results and the summary table.
 
@@ -120,10 +120,11 @@ def register(subparsers: Any) -> None:
         help="after a pod restarted, seconds without output from any pod before the run is reported as stalled (default %(default)g)",
     )
     parser.add_argument(
+        "--no-enforce",
         "--no-audit",
         dest="audit",
         action="store_false",
-        help="do not record connections nor check them against the manifests' NetworkPolicies (the audit is on by default)",
+        help="do not enforce the manifests' NetworkPolicies in the pod network (they are enforced, and drops logged, by default)",
     )
     parser.set_defaults(func=_main)
 

@@ -13,7 +13,7 @@ import base64
 import dataclasses
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -376,12 +376,16 @@ def _service_names(name: str, namespace: str) -> tuple[str, ...]:
     return (name, f"{name}.{namespace}", f"{name}.{namespace}.svc", f"{name}.{namespace}.svc.cluster.local")
 
 
-def plan(docs: Sequence[Mapping[str, Any]], *, skip_init: Sequence[str] = ()) -> Plan:
+def plan(
+    docs: Sequence[Mapping[str, Any]], *, skip_init: Sequence[str] = (), address: Callable[[int], str] = loopback
+) -> Plan:
     """Expand the manifests into pods, resolve every container and every DNS name.
 
     Args:
         docs: Kubernetes objects as loaded from YAML.
         skip_init: Names of init containers not to run (each skip becomes a note).
+        address: The IP of the pod with a given index (the sandbox's pod network gives
+            its own; without it, :func:`loopback`).
 
     Raises:
         RunLocalError: something in the manifests cannot be run locally; the message
@@ -404,7 +408,7 @@ def plan(docs: Sequence[Mapping[str, Any]], *, skip_init: Sequence[str] = ()) ->
     skipped: set[str] = set()
     pods: list[PodPlan] = []
     for i, seed in enumerate(pod_seeds):
-        pods.append(_pod_plan(seed, loopback(i), ctx, skip, skipped))
+        pods.append(_pod_plan(seed, address(i), ctx, skip, skipped))
     for name in sorted(skip - skipped):
         raise RunLocalError(f"--skip-init {name!r}: no pod has an init container of that name")
     if skipped:
@@ -424,7 +428,7 @@ def plan(docs: Sequence[Mapping[str, Any]], *, skip_init: Sequence[str] = ()) ->
             )
             continue
         for port in svc.ports:
-            if port.target != port.port:
+            if port.target != port.port and address is loopback:
                 notes.append(
                     f"Service {svc.name} maps port {port.port} to targetPort {port.target}; locally the name resolves to the pod itself, so clients must dial {port.target}"
                 )

@@ -21,14 +21,15 @@ from typing import IO, Any, Literal, TypeAlias
 
 from ..policies.restart import RestartMachine
 from . import admission
-from .audit import Audit
+from .audit import DropLog
 from .checkout import CheckoutWorkspace, is_git_clone, use_checkout, without_clone_inputs
 from .faults import resolve_kills
 from .host import BASE_PATH
 from .interpreter import INSTALL, check_python, choose_python, runs_mxnet
 from .model import Plan, RunLocalError
+from .network import PodNetwork, pod_address
 from .plain import Plain
-from .plan import plan
+from .plan import loopback, plan
 from .report import Output, RunResult
 from .sandbox import Sandbox, interpreter_dirs, sandbox_available
 from .supervisor import BACKOFF_SCALE, DEFAULT_STALL, STOP_GRACE, Launcher, Supervisor
@@ -112,8 +113,6 @@ def _differences(the_plan: Plan, python: str, isolation: str) -> list[str]:
         f"restart policies are applied with back-offs cut to {BACKOFF_SCALE:g}x (the kubelet's 10s becomes {10 * BACKOFF_SCALE:g}s); "
         f"a pod stopped by its finished Job/JobSet gets {STOP_GRACE:g}s to end; a restartPolicy Always container that exits 0 is not restarted",
         f"images are ignored: `python3` and `python` run {python}; other commands are the host's",
-        "DMLC_INTERFACE=lo on ps-lite containers (those with DMLC_ROLE): there is no eth0 here",
-        f"pod IPs are loopback addresses ({the_plan.pods[0].ip} ...); Service and pod names resolve to them",
         "PYTHONUNBUFFERED=1 and a fresh HOME per pod, so output shows up live",
     ]
     if isolation == "namespaces":
@@ -123,11 +122,14 @@ def _differences(the_plan: Plan, python: str, isolation: str) -> list[str]:
             "seccomp RuntimeDefault on every container (also where none is named, as the kubelet's SeccompDefault does); "
             "no AppArmor or SELinux confinement is applied",
             "probes are not applied",
-            "all pods share one network namespace holding only lo (NetworkPolicies are audited, not enforced)",
+            f"each pod has its own network namespace and IP ({the_plan.pods[0].ip} ...) on a bridge of the run's own, "
+            "with no route off it; ClusterIP Services are virtual IPs translated by nftables, and DMLC_INTERFACE=eth0 on ps-lite containers",
         ]
     else:
         user = "root" if os.geteuid() == 0 else "the current user"
         notes += [
+            "DMLC_INTERFACE=lo on ps-lite containers (those with DMLC_ROLE): there is no eth0 here",
+            f"pod IPs are loopback addresses ({the_plan.pods[0].ip} ...); Service and pod names resolve to them",
             f"no sandbox: probes, resources and securityContext (users, capabilities) are not applied: processes run as {user}",
             "no namespaces: pods share the host network (ports may collide with other programs) and /etc/hosts is the host's",
         ]
@@ -178,9 +180,10 @@ def run_local(
             seconds after the start. The restart policies decide what follows.
         stall: Once a pod was restarted, this many seconds without output from any pod
             end the run as stalled (the hang detector), naming the restarted pods.
-        audit: Record every TCP connection and DNS query of the pods and check each against
-            the manifests' NetworkPolicies (:mod:`.audit`); a refused one fails the run.
-            Needs the sandbox; with ``isolation="none"`` it is skipped with a note.
+        audit: Enforce the manifests' NetworkPolicies in the pod network and log what they
+            drop (:mod:`.audit`); a drop fails the run. False leaves the pod network open
+            (Services and DNS still work). Needs the sandbox; with ``isolation="none"`` it is
+            skipped with a note.
         code: A local checkout of the repository a ``GitRepository`` release clones: its
             ``git clone`` init container is not run, and each pod gets a copy of this
             directory where the clone would have put it (:mod:`.checkout`).
@@ -199,7 +202,9 @@ def run_local(
     docs = admission.admit(admission.load(paths) + [dict(d) for d in documents or ()])
     if code is not None:
         docs = without_clone_inputs(docs)
-    the_plan = plan(docs, skip_init=skip_init)
+    notes: list[str] = []
+    chosen = _choose(isolation, notes)
+    the_plan = plan(docs, skip_init=skip_init, address=pod_address if chosen == "namespaces" else loopback)
     checkout = None
     if code is not None:
         the_plan, checkout = use_checkout(the_plan, code)
@@ -211,8 +216,8 @@ def run_local(
     kills = resolve_kills(kill, the_plan.manifests, float(timeout))
     chosen_python, origin = choose_python(python)
     interpreter = _interpreter(chosen_python)
-    notes = list(the_plan.notes)
-    chosen = _choose(isolation, notes)
+    notes = list(the_plan.notes) + notes
+    network = PodNetwork(the_plan, enforce=audit) if chosen == "namespaces" else None
     if chosen == "namespaces":
         _refuse_git_clone(the_plan)
     # Last of the checks, as the slowest (it imports mxnet): the manifests' own problems first.
@@ -234,8 +239,8 @@ def run_local(
         launcher: Launcher | None = None
         try:
             launcher = (
-                Sandbox(ws, interpreter_dirs(interpreter), hard_limit)
-                if chosen == "namespaces"
+                Sandbox(ws, interpreter_dirs(interpreter), hard_limit, network)
+                if network is not None
                 else Plain(ws, hard_limit)
             )
             workloads = sorted({p.workload for p in the_plan.pods})
@@ -248,11 +253,11 @@ def run_local(
             for k in kills:
                 output.note(f"will kill pod {k.pod} ({k.role} {k.index}) at {k.at:g}s (--kill {k.spec})")
             watcher = None
-            if audit and isinstance(launcher, Sandbox):
-                watcher = Audit(the_plan, launcher, output)
+            if audit and network is not None:
+                watcher = DropLog(network, output)
                 watcher.start()
             elif audit:
-                notes.append("NetworkPolicy audit skipped: it needs the sandbox (--isolation namespaces)")
+                notes.append("NetworkPolicies not enforced: that needs the sandbox (--isolation namespaces)")
                 output.note(f"note: {notes[-1]}")
             try:
                 result = Supervisor(

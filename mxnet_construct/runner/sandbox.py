@@ -14,10 +14,9 @@ symlinks into ``/usr``), the interpreter behind ``python3`` (read-only), the pod
 ``/proc``, ``/dev`` and read-only ``/sys`` as any container gets, and the pod's volumes
 from the run directory. Each container has its own PID, mount, IPC and UTS namespaces.
 
-Network: every pod of the run shares one network namespace holding only ``lo``; each pod
-has its own 127.x address, and ``/etc/hosts`` maps every Service and pod name to it. That
-is what ps-lite needs (it binds and dials by address) without bridges, veths or IPAM; the
-price is that pods are not isolated from each other on the network.
+Network: each pod has a network namespace of its own, shared by its containers, with
+``eth0`` on the run's bridge (:mod:`.network`); Services and NetworkPolicies work there
+as on a cluster.
 """
 
 from __future__ import annotations
@@ -29,12 +28,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .host import HOST_ENV, Handle, host_tool, kill_group, run_host
 from .model import ContainerPlan, PodPlan, RunLocalError, Security
+from .network import PodNetwork
 from .seccomp import runtime_default
 from .security import quantity
 from .validate import hostname
@@ -56,7 +55,7 @@ _MASKED = (
     "/sys/firmware",
 )
 _READ_ONLY = ("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger")
-_TOOLS = ("runc", "unshare", "ip", "timeout")
+_TOOLS = ("runc", "ip", "nft", "sysctl", "nsenter", "timeout")
 
 
 def sandbox_available() -> tuple[bool, str]:
@@ -67,7 +66,10 @@ def sandbox_available() -> tuple[bool, str]:
         return False, "the sandbox needs root (runc, mount and network namespaces)"
     missing = [tool for tool in _TOOLS if host_tool(tool) is None]
     if missing:
-        return False, f"missing tools: {', '.join(missing)} (Debian packages runc, util-linux, iproute2, coreutils)"
+        return (
+            False,
+            f"missing tools: {', '.join(missing)} (Debian packages runc, iproute2, nftables, procps, util-linux, coreutils; `make podnet` installs the network ones)",
+        )
     return True, ""
 
 
@@ -144,11 +146,11 @@ def _remove_cgroups(ident: str) -> None:
 
 
 class Sandbox:
-    """Starts containers under runc in one shared loopback network namespace."""
+    """Starts containers under runc, each pod in its own network namespace."""
 
     isolation = "namespaces"
 
-    def __init__(self, ws: Workspace, python_dirs: list[str], hard_limit: int) -> None:
+    def __init__(self, ws: Workspace, python_dirs: list[str], hard_limit: int, network: PodNetwork) -> None:
         self.ws = ws
         self.python_dirs = python_dirs
         self.hard_limit = hard_limit
@@ -156,30 +158,14 @@ class Sandbox:
         self.state = ws.private / "state"
         self.token = ws.root.name.rsplit("-", 1)[-1].lower()
         self.counter = 0
-        self.netns_holder: subprocess.Popen[str] | None = None
-        self.netns_pid = 0
         self.started: list[str] = []
-        # The NetworkPolicy audit gives each pod its own /etc/hosts (its names only) and
-        # answers the rest by DNS; without it every pod sees the run's whole hosts file.
-        self.hosts_for: Callable[[PodPlan], Path] | None = None
+        self.network = network
 
     # -- network -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Create the run's network namespace (only ``lo``), held by a bounded sleeper."""
-        timeout, unshare, ip = (host_tool(t) for t in ("timeout", "unshare", "ip"))
-        # A constant script: no manifest data in it. `timeout` bounds the holder even if
-        # run-local itself is killed with SIGKILL.
-        self.netns_holder = subprocess.Popen(
-            [str(timeout), "-s", "KILL", str(self.hard_limit), str(unshare), "-n", "--",
-             "/bin/sh", "-c", f"{ip} link set lo up && echo $$ && exec sleep infinity"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, env=HOST_ENV,
-        )  # fmt: skip
-        line = self.netns_holder.stdout.readline().strip() if self.netns_holder.stdout else ""
-        if not line.isdigit():
-            err = self.netns_holder.stderr.read() if self.netns_holder.stderr else ""
-            raise RunLocalError(f"could not create the run's network namespace: {err.strip() or 'no pid reported'}")
-        self.netns_pid = int(line)
+        """Create the pod network: a namespace per pod, the bridge, rules and DNS."""
+        self.network.start()
 
     # -- containers ----------------------------------------------------------------------
 
@@ -190,7 +176,7 @@ class Sandbox:
         env.update(container.env)
         env["PATH"] = f"{INNER_DIR}/bin:{env['PATH']}"
         if "DMLC_ROLE" in container.env:
-            env["DMLC_INTERFACE"] = "lo"
+            env["DMLC_INTERFACE"] = "eth0"  # a pod's only interface besides lo
         return env
 
     def _rootfs(self, pod: PodPlan, container: ContainerPlan) -> Path:
@@ -218,8 +204,8 @@ class Sandbox:
         for host_dir in _HOST_DIRS:
             if os.path.isdir(host_dir) and not os.path.islink(host_dir):
                 mounts.append(_bind(host_dir, host_dir, read_only=True))
-        hosts = self.hosts_for(pod) if self.hosts_for is not None else self.ws.hosts
-        for name, source in (("hosts", hosts), ("resolv.conf", self.ws.resolv)):
+        hosts, resolv = self.network.write_files(pod, bundle)
+        for name, source in (("hosts", hosts), ("resolv.conf", resolv)):
             mounts.append(_bind(source, f"/etc/{name}", read_only=True))
         hostname_file = bundle / "hostname"
         write_new(hostname_file, hostname(pod.hostname) + "\n")
@@ -259,7 +245,7 @@ class Sandbox:
                 {"type": "ipc"},
                 {"type": "uts"},
                 {"type": "mount"},
-                {"type": "network", "path": f"/proc/{self.netns_pid}/ns/net"},
+                {"type": "network", "path": self.network.netns_path(pod)},
             ],
             "resources": _resources(sec),
             "cgroupsPath": f"/{bundle.name}",
@@ -310,16 +296,14 @@ class Sandbox:
         kill_group(handle.proc)
 
     def close(self) -> None:
-        """Remove every container of the run (and its cgroups), then the network namespace."""
+        """Remove every container of the run (and its cgroups), then the pod network."""
         listing = run_host([self.runc, "--root", str(self.state), "list", "-q"], timeout=10)
         known = listing.stdout.split() if listing.returncode == 0 else self.started
         for ident in known:
             run_host([self.runc, "--root", str(self.state), "delete", "--force", ident], timeout=20)
         for ident in self.started:
             _remove_cgroups(ident)
-        if self.netns_holder is not None and self.netns_holder.poll() is None:
-            kill_group(self.netns_holder)
-            self.netns_holder.wait(timeout=10)
+        self.network.close()
 
     def leftovers(self) -> list[str]:
         """Containers of this run that runc still knows (empty after :meth:`close`)."""

@@ -83,7 +83,7 @@ class Launcher(Protocol):
 
 
 class Watcher(Protocol):
-    """What the supervisor needs from the NetworkPolicy audit (:mod:`.audit`)."""
+    """What the supervisor needs from the NetworkPolicy drop log (:mod:`.audit`)."""
 
     def started(self, pod: PodPlan, handle: Handle) -> None: ...
 
@@ -428,7 +428,7 @@ class Supervisor:
                     self._apply(self.machine.handle(Tick(now)))
                 refused = self.watcher.refusal() if self.watcher is not None else None
                 if refused and not self.failure:
-                    self.failure = f"NetworkPolicy audit: {refused}"
+                    self.failure = f"NetworkPolicy: {refused}"
                 if self._finished(now):
                     break
                 time.sleep(0.05)

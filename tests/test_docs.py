@@ -55,7 +55,7 @@ COMMAND_START = re.compile(
 )
 MARKER = re.compile(r"^<!--\s*(illustrative|doc-test(?: setup)?):\s*(.*?)\s*-->$")
 # Targets that install the shared environments: never rebuilt from a docs test.
-SETUP_TARGETS = ("setup", "mxnet-venv", "checkov-venv", "runc", "graphviz", "helm")
+SETUP_TARGETS = ("setup", "mxnet-venv", "checkov-venv", "runc", "podnet", "sshd", "graphviz", "helm")
 LINKED = (".venv", ".mxnet-venv", ".checkov-venv", "node_modules")
 
 

@@ -22,7 +22,7 @@ from constructs import Construct
 
 from . import _checkov, _profile
 from . import contract as c
-from ._render import canonical
+from ._render import canonical, harden
 from ._tree import LazyObject, api_object, apply_patches
 from .options import MXNetOptions
 
@@ -125,6 +125,10 @@ def fill_env(doc: Doc, expected: Mapping[str, str], built: Mapping[str, str]) ->
         return new_pod
 
     return _replace_pod_specs(doc, fix), problems
+
+
+def _harden_pod(options: MXNetOptions, pod: Mapping[str, Any]) -> Mapping[str, Any]:
+    return harden(options, {"spec": dict(pod)})["spec"]
 
 
 def _service_values(doc: Mapping[str, Any] | None, built: Mapping[str, str]) -> dict[str, str]:
@@ -258,7 +262,7 @@ class Release:
         service: Doc | None = None
         for obj, kind in self._kinds.items():
             if kind == "workload":
-                patched.append((obj, apply_patches(self._body(obj), obj.json_patches)))
+                patched.append((obj, self._patched_workload(self._body(obj), obj)))
             elif kind == "service":
                 service = apply_patches(self._body(obj), obj.json_patches)
         counts, total = _counts([doc for _, doc in patched])
@@ -282,13 +286,27 @@ class Release:
         self._cache = (self._generation, derived)
         return derived
 
+    @property
+    def options(self) -> MXNetOptions:
+        return self._options
+
+    def _patched_workload(self, doc: Doc, obj: LazyObject) -> Doc:
+        """A workload document with ``obj``'s patches applied; a container a patch added
+        gets the restricted defaults like any other (the body's already have them)."""
+        ops = obj.json_patches
+        if not ops:
+            return doc
+        options = self._options
+        return _replace_pod_specs(apply_patches(doc, ops), lambda pod: _harden_pod(options, pod))
+
     def render(self, obj: LazyObject) -> dict[str, Any]:
         """The final document of ``obj``: body, real metadata, patches, derived values."""
         body = self._body(obj)
         doc: Doc = {**body, "metadata": canonical(obj.metadata.to_json())}
-        doc = apply_patches(doc, obj.json_patches)
         if self._kinds[obj] == "workload":
-            doc, _ = fill_env(doc, self.derived().env, self.built_env)
+            doc, _ = fill_env(self._patched_workload(doc, obj), self.derived().env, self.built_env)
+        else:
+            doc = apply_patches(doc, obj.json_patches)
         if self._checkov:
             skips = _checkov.skip_annotations(doc)
             if skips:

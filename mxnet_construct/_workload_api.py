@@ -88,13 +88,16 @@ def _merge_affinity(base: Mapping[str, Any], extra: Mapping[str, Any]) -> Doc:
     for kind, section in extra.items():
         target = out.setdefault(kind, {})
         for key, value in section.items():
-            if kind == "nodeAffinity" and key == "requiredDuringSchedulingIgnoredDuringExecution" and key in target:
+            if isinstance(value, list):
+                target[key] = [*(target.get(key) or []), *copy.deepcopy(value)]
+            elif key not in target:
+                target[key] = copy.deepcopy(value)
+            else:
+                # Node selector terms are ORed, so each existing term gets the new expressions.
                 extra_terms = value.get("nodeSelectorTerms") or []
                 added = [expr for term in extra_terms for expr in term.get("matchExpressions") or []]
                 for term in target[key].get("nodeSelectorTerms") or []:
                     term["matchExpressions"] = [*(term.get("matchExpressions") or []), *added]
-            else:
-                target[key] = [*(target.get(key) or []), *value]
     return out
 
 
@@ -140,15 +143,14 @@ class PodEdits:
             added = _Added(doc=doc)
             name = str(doc["name"])
         else:
-            try:
-                container_props = kplus.ContainerProps(**props)
-            except TypeError as err:
-                raise TypeError(f"{method}: {err}") from None
             name = str(props.get("name", "main"))
             if name in self._container_names():
                 raise ValueError(f"{method}: name: {name!r} is taken by another container of this pod")
             pod = self._scratch_pod()
-            out = pod.add_init_container(container_props) if init else pod.add_container(container_props)
+            try:
+                out = pod.add_init_container(**props) if init else pod.add_container(**props)
+            except TypeError as err:
+                raise TypeError(f"{method}: {err}") from None
             added = _Added(kplus_name=name, given=frozenset(props))
         if added.doc is not None and name in self._container_names():
             raise ValueError(f"{method}: name: {name!r} is taken by another container of this pod")
@@ -285,7 +287,11 @@ class ReplicatedJobHandle:
         job: Doc = {"apiVersion": "batch/v1", "kind": "Job", "metadata": template.get("metadata") or {}}
         job["spec"] = template["spec"]
         patched = apply_patches(job, tuple(self._ops))
-        return {**entry, "template": {"metadata": patched.get("metadata") or {}, "spec": patched["spec"]}}
+        spec = patched["spec"]
+        if isinstance(spec.get("template"), dict):
+            # A container a patch added gets the restricted defaults like any other.
+            spec = {**spec, "template": r.harden(self._release.options, spec["template"])}
+        return {**entry, "template": {"metadata": patched.get("metadata") or {}, "spec": spec}}
 
 
 class RoleScheduling:

@@ -103,7 +103,7 @@ def fill_env(doc: Doc, expected: Mapping[str, str], built: Mapping[str, str]) ->
             new_env = []
             for entry in env or []:
                 name = entry.get("name") if isinstance(entry, Mapping) else None
-                if name in expected and "value" in entry and entry["value"] != expected[name]:
+                if isinstance(name, str) and name in expected and "value" in entry and entry["value"] != expected[name]:
                     if entry["value"] == built[name]:
                         entry = {**entry, "value": expected[name]}
                         changed = True
@@ -128,7 +128,8 @@ def fill_env(doc: Doc, expected: Mapping[str, str], built: Mapping[str, str]) ->
 
 
 def _harden_pod(options: MXNetOptions, pod: Mapping[str, Any]) -> Mapping[str, Any]:
-    return harden(options, {"spec": dict(pod)})["spec"]
+    spec: Mapping[str, Any] = harden(options, {"spec": dict(pod)})["spec"]
+    return spec
 
 
 def _service_values(doc: Mapping[str, Any] | None, built: Mapping[str, str]) -> dict[str, str]:

@@ -44,7 +44,9 @@ def container_problems(options: MXNetOptions, pod: Mapping[str, Any], container:
     if own.get("privileged") is True:
         out.append("securityContext.privileged is true (allowed: false or unset)")
     if not sc.allow_privilege_escalation and own.get("allowPrivilegeEscalation") is not False:
-        out.append(f"securityContext.allowPrivilegeEscalation is {own.get('allowPrivilegeEscalation')!r} (required: false)")
+        out.append(
+            f"securityContext.allowPrivilegeEscalation is {own.get('allowPrivilegeEscalation')!r} (required: false)"
+        )
     caps: Mapping[str, Any] = own.get("capabilities") or {}
     if "ALL" in sc.drop_capabilities:
         if "ALL" not in (caps.get("drop") or []):
@@ -73,7 +75,5 @@ def pod_problems(options: MXNetOptions, pod: Mapping[str, Any]) -> list[str]:
             continue
         found = container_problems(options, pod, container)
         if found:
-            out.append(
-                f"container {name!r} ({key}) breaks the restricted Pod Security profile: " + "; ".join(found)
-            )
+            out.append(f"container {name!r} ({key}) breaks the restricted Pod Security profile: " + "; ".join(found))
     return out

@@ -131,10 +131,11 @@ def harden(options: MXNetOptions, template: Doc) -> Doc:
     """``template`` (a pod template) with :func:`harden_container` applied to every container."""
     spec = template.get("spec") or {}
     fixed = {
-        key: [harden_container(options, x) for x in spec[key]] for key in ("containers", "initContainers") if key in spec
+        key: [harden_container(options, x) for x in spec[key]]
+        for key in ("containers", "initContainers")
+        if key in spec
     }
     return canonical({**template, "spec": {**spec, **fixed}}) if fixed else template
-
 
 
 def probes(options: MXNetOptions, component: Component) -> Doc:

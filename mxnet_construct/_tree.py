@@ -44,7 +44,9 @@ def body_patches(doc: Mapping[str, Any]) -> list[cdk8s.JsonPatch]:
 
 def api_object(scope: Construct, id: str, doc: Mapping[str, Any]) -> cdk8s.ApiObject:
     """A plain cdk8s ``ApiObject`` child ``id`` of ``scope`` that synthesizes to ``doc``."""
-    obj = cdk8s.ApiObject(scope, id, api_version=doc["apiVersion"], kind=doc["kind"], metadata=_metadata(doc["metadata"]))
+    obj = cdk8s.ApiObject(
+        scope, id, api_version=doc["apiVersion"], kind=doc["kind"], metadata=_metadata(doc["metadata"])
+    )
     ops = body_patches(doc)
     if ops:
         obj.add_json_patch(*ops)

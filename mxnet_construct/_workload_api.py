@@ -158,7 +158,9 @@ class PodEdits:
         self._changed()
         return out
 
-    def add_container(self, container: _pod_parts.ContainerSpec | None = None, /, **props: Any) -> kplus.Container | None:
+    def add_container(
+        self, container: _pod_parts.ContainerSpec | None = None, /, **props: Any
+    ) -> kplus.Container | None:
         """Adds a container to this role's pods (cdk8s-plus ``add_container``).
 
         Give either a container (a dict in the Kubernetes spelling or a ``k8s.Container``;
@@ -253,7 +255,8 @@ class PodEdits:
             for container in (*spec.get("containers", []), *spec.get("initContainers", [])):
                 if container.get("name") == container_name:
                     container["env"] = [*(container.get("env") or []), entry]
-        return r.canonical(out)
+        result: Doc = r.canonical(out)
+        return result
 
 
 class ReplicatedJobHandle:
@@ -328,9 +331,7 @@ class RoleScheduling:
 
 def _role_ports(role: Any) -> list[int]:
     template = role._final_template()
-    return [
-        int(p["containerPort"]) for x in template["spec"].get("containers") or [] for p in x.get("ports") or []
-    ]
+    return [int(p["containerPort"]) for x in template["spec"].get("containers") or [] for p in x.get("ports") or []]
 
 
 def _peer_ports(peer: object) -> list[int]:

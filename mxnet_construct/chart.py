@@ -16,7 +16,6 @@ from . import _render as r
 from . import _validate as v
 from . import contract as c
 from ._derive import Release
-from ._tree import LazyObject
 from .options import LocalFiles, MXNetKwargs, MXNetOptions
 from .roles import RoleConstruct, Scheduler, ServerPool, Standalone, WorkerPool
 

@@ -186,7 +186,9 @@ class RoleConstruct(PodEdits, Construct):
         """cdk8s-plus ``IPodSelector``: this role's pods by :attr:`selector`, in its namespace."""
         namespace = self.namespace
         namespaces = kplus.NamespaceSelectorConfig(names=[namespace]) if namespace else None
-        return kplus.PodSelectorConfig(label_selector=kplus.LabelSelector.of(labels=self.selector), namespaces=namespaces)
+        return kplus.PodSelectorConfig(
+            label_selector=kplus.LabelSelector.of(labels=self.selector), namespaces=namespaces
+        )
 
     def to_network_policy_peer_config(self) -> kplus.NetworkPolicyPeerConfig:
         """cdk8s-plus ``INetworkPolicyPeer``: this role's pods, in the release's namespace."""

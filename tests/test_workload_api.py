@@ -98,9 +98,7 @@ def test_a_patched_sidecar_is_counted_in_the_pod_group() -> None:
 def test_a_value_set_against_the_objects_fails_synthesis_naming_both() -> None:
     chart = chart_for()
     assert chart.workers is not None
-    chart.workers.resource.add_json_patch(
-        cdk8s.JsonPatch.replace("/spec/template/spec/containers/0/env/5/value", "7")
-    )
+    chart.workers.resource.add_json_patch(cdk8s.JsonPatch.replace("/spec/template/spec/containers/0/env/5/value", "7"))
     with pytest.raises(Exception, match=r"workers/Resource.*DMLC_NUM_WORKER='7'.*objects say '4'"):
         synth(chart)
 
@@ -113,7 +111,10 @@ def test_rendering_changes_nothing_and_twice_gives_the_same_documents() -> None:
     # The annotations come from rendering, never from a validation writing into the object.
     assert chart.node.validate() == []
     assert "annotations" not in cdk8s.ApiObject.of(chart.workers).metadata.to_json()
-    assert any(k.startswith("checkov.io/skip") for k in find(first, "StatefulSet", "rel-mxnet-worker")["metadata"]["annotations"])
+    assert any(
+        k.startswith("checkov.io/skip")
+        for k in find(first, "StatefulSet", "rel-mxnet-worker")["metadata"]["annotations"]
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -156,9 +157,15 @@ def test_a_pod_that_breaks_the_restricted_profile_fails_naming_container_and_rul
     chart = chart_for()
     assert chart.workers is not None
     chart.workers.add_container(
-        {"name": "debugger", "image": "debug:1", "securityContext": {"privileged": True, "capabilities": {"add": ["SYS_PTRACE"]}}}
+        {
+            "name": "debugger",
+            "image": "debug:1",
+            "securityContext": {"privileged": True, "capabilities": {"add": ["SYS_PTRACE"]}},
+        }
     )
-    with pytest.raises(Exception, match=r"container 'debugger'.*privileged is true.*capabilities.add has \['SYS_PTRACE'\]"):
+    with pytest.raises(
+        Exception, match=r"container 'debugger'.*privileged is true.*capabilities.add has \['SYS_PTRACE'\]"
+    ):
         synth(chart)
 
 
@@ -270,9 +277,15 @@ def test_connections_write_policies_like_cdk8s_plus() -> None:
     chart.workers.connections.allow_to(store)
     chart.workers.connections.isolate()
     policies = [d for d in synth(chart) if d["kind"] == "NetworkPolicy"]
-    egress = [p for p in policies if p["spec"].get("egress") and p["spec"]["podSelector"].get("matchLabels") == chart.workers.selector]
+    egress = [
+        p
+        for p in policies
+        if p["spec"].get("egress") and p["spec"]["podSelector"].get("matchLabels") == chart.workers.selector
+    ]
     assert any(rule.get("ports") == [{"port": 6379, "protocol": "TCP"}] for p in egress for rule in p["spec"]["egress"])
-    deny = [p for p in policies if p["spec"].get("policyTypes") == ["Egress", "Ingress"] and not p["spec"].get("egress")]
+    deny = [
+        p for p in policies if p["spec"].get("policyTypes") == ["Egress", "Ingress"] and not p["spec"].get("egress")
+    ]
     assert deny and all(p["metadata"]["namespace"] == "ml" for p in policies)
 
 

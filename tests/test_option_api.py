@@ -238,7 +238,7 @@ def test_service_account_by_name_true_or_false() -> None:
 
 
 def test_an_object_without_a_name_is_a_type_error() -> None:
-    with pytest.raises(OptionTypeError, match=r"existing_secret: expected a Secret name or an object with a \.name"):
+    with pytest.raises(OptionTypeError, match=r"existing_secret: expected a Secret name or a Secret object"):
         MXNetOptions(existing_secret=object())  # type: ignore[arg-type]
 
 

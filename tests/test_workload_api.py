@@ -319,3 +319,63 @@ def test_users_objects_keep_cdk8s_names_and_a_collision_fails_naming_both_paths(
     kplus.NetworkPolicy(clash, "np", metadata=cdk8s.ApiObjectMetadata(name="rel-mxnet"))
     with pytest.raises(Exception, match=r"NetworkPolicy 'rel-mxnet' is defined twice.*rel/NetworkPolicy.*rel/np"):
         synth(clash)
+
+
+def test_k8s_and_kplus_types_are_accepted_for_pod_options() -> None:
+    from cdk8s_plus_27 import k8s
+
+    from mxnet_construct import RoleOptions
+
+    chart = chart_for(
+        tolerations=[k8s.Toleration(key="gpu", operator="Exists", effect="NoSchedule")],
+        affinity=k8s.Affinity(
+            node_affinity=k8s.NodeAffinity(
+                required_during_scheduling_ignored_during_execution=k8s.NodeSelector(
+                    node_selector_terms=[
+                        k8s.NodeSelectorTerm(
+                            match_expressions=[k8s.NodeSelectorRequirement(key="gpu", operator="Exists")]
+                        )
+                    ]
+                )
+            )
+        ),
+        extra_env=[k8s.EnvVar(name="MODE", value="fast")],
+        resources=kplus.ContainerResources(
+            cpu=kplus.CpuResources(request=kplus.Cpu.millis(500)),
+            memory=kplus.MemoryResources(limit=cdk8s.Size.gibibytes(2)),
+        ),
+        worker=RoleOptions(resources=k8s.ResourceRequirements(requests={"cpu": k8s.Quantity.from_string("2")})),
+    )
+    found = pods(synth(chart))
+    server, worker = found["server"], found["worker"]
+    assert server["tolerations"] == [{"effect": "NoSchedule", "key": "gpu", "operator": "Exists"}]
+    assert server["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"] == {
+        "nodeSelectorTerms": [{"matchExpressions": [{"key": "gpu", "operator": "Exists"}]}]
+    }
+    assert env(server)["MODE"] == "fast"
+    main = next(c for c in server["containers"] if c["name"] == "mxnet")
+    assert main["resources"] == {"limits": {"memory": "2Gi"}, "requests": {"cpu": "500m"}}
+    worker_main = next(c for c in worker["containers"] if c["name"] == "mxnet")
+    assert worker_main["resources"] == {"requests": {"cpu": "2"}}
+
+
+def test_a_k8s_struct_with_a_typo_is_refused_naming_the_field() -> None:
+    from cdk8s_plus_27 import k8s
+
+    with pytest.raises(ValueError, match=r"tolerations\[0\].operator"):
+        chart_for(tolerations=[k8s.Toleration(key="gpu", operator="Sometimes")])
+
+
+def test_name_taking_options_check_the_kind() -> None:
+    app = cdk8s.App()
+    other = cdk8s.Chart(app, "other")
+    deployment = kplus.Deployment(other, "web", containers=[kplus.ContainerProps(image="web:1")])
+    with pytest.raises(
+        TypeError, match=r"existing_secret: expected a Secret name or a Secret object.*not a Deployment named"
+    ):
+        chart_for(existing_secret=deployment)
+    first = chart_for()
+    with pytest.raises(TypeError, match=r"existing_secret: expected a Secret name.*not WorkerPool"):
+        chart_for(existing_secret=first.workers)
+    chart = chart_for(existing_secret=kplus.Secret.from_secret_name(other, "creds", "creds"))
+    assert chart.options.existing_secret == "creds"

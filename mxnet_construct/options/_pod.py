@@ -399,6 +399,7 @@ class RoleOptions:
     shm_size: Quantity = "1Gi"
 
     def __post_init__(self) -> None:
+        accept_kubernetes_types(self, "role.")
         self.validate("role")
         for name in ("node_selector", "tolerations", "affinity", "extra_env"):
             if getattr(self, name) is not None:
@@ -417,6 +418,72 @@ class RoleOptions:
         _check_env_list(f"{where}.extra_env", self.extra_env)
         v.check_int(f"{where}.gpus", self.gpus, minimum=0, maximum=64)
         v.check_quantity(f"{where}.shm_size", self.shm_size)
+
+
+def _size_quantity(size: Any) -> str:
+    """A ``cdk8s.Size`` as a quantity in the largest whole binary unit (KiB at least)."""
+    kib = int(size.to_kibibytes())
+    for suffix, power in (("Ti", 3), ("Gi", 2), ("Mi", 1)):
+        if kib and kib % (1024**power) == 0:
+            return f"{kib // 1024**power}{suffix}"
+    return f"{kib}Ki"
+
+
+def _kplus_resources(value: Any) -> Resources:
+    """A ``kplus.ContainerResources`` as :class:`Resources`, read through its public fields."""
+    requests: dict[str, Quantity] = {}
+    limits: dict[str, Quantity] = {}
+    for key, part, amount in (
+        ("cpu", value.cpu, lambda x: str(x.amount)),
+        ("memory", value.memory, _size_quantity),
+        ("ephemeral-storage", value.ephemeral_storage, _size_quantity),
+    ):
+        if part is None:
+            continue
+        if part.request is not None:
+            requests[key] = amount(part.request)
+        if part.limit is not None:
+            limits[key] = amount(part.limit)
+    return Resources(requests=requests, limits=limits)
+
+
+def _jsii_type(value: object) -> str:
+    name = getattr(type(value), "__jsii_type__", None)
+    return name if isinstance(name, str) else ""
+
+
+def accept_kubernetes_types(options: Any, where: str) -> None:
+    """Stores ``k8s``/``kplus`` values of the pod fields of ``options`` in the options' own form.
+
+    ``tolerations=[k8s.Toleration(...)]``, ``affinity=k8s.Affinity(...)``,
+    ``extra_env=[k8s.EnvVar(...)]`` and ``resources=kplus.ContainerResources(...)`` (or a
+    ``k8s.ResourceRequirements``) mean what the dict spelling means; each is checked
+    against the Kubernetes schema, naming the field, before it is converted.
+    """
+    tolerations = options.tolerations
+    if isinstance(tolerations, list | tuple) and any(_pod_parts.is_struct(t) for t in tolerations):
+        converted = [
+            _pod_parts.check(t, "Toleration", f"{where}tolerations[{i}]") if _pod_parts.is_struct(t) else t
+            for i, t in enumerate(tolerations)
+        ]
+        _set(options, "tolerations", tuple(converted))
+    if _pod_parts.is_struct(options.affinity):
+        _set(options, "affinity", _pod_parts.check(options.affinity, "Affinity", f"{where}affinity"))
+    env = options.extra_env
+    if isinstance(env, list | tuple) and any(_pod_parts.is_struct(e) for e in env):
+        out: list[Any] = []
+        for i, item in enumerate(env):
+            if _pod_parts.is_struct(item):
+                doc = _pod_parts.check(item, "EnvVar", f"{where}extra_env[{i}]")
+                item = EnvVar(name=doc["name"], value=doc.get("value"), value_from=doc.get("valueFrom"))
+            out.append(item)
+        _set(options, "extra_env", tuple(out))
+    resources = options.resources
+    if _jsii_type(resources).endswith(".ContainerResources"):
+        _set(options, "resources", _kplus_resources(resources))
+    elif _pod_parts.is_struct(resources):
+        doc = _pod_parts.check(resources, "ResourceRequirements", f"{where}resources")
+        _set(options, "resources", Resources(requests=doc.get("requests") or {}, limits=doc.get("limits") or {}))
 
 
 def _check_env_list(field_name: str, value: object) -> None:

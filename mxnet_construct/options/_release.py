@@ -39,6 +39,7 @@ from ._pod import (
     SecurityContext,
     VolumePermissions,
     _check_affinity,
+    accept_kubernetes_types,
     _check_containers,
     _check_env_list,
     _check_tolerations,
@@ -381,6 +382,7 @@ class MXNetOptions:
             _set(self, name, v.freeze(getattr(self, name)))
 
     def _normalise(self) -> None:
+        accept_kubernetes_types(self, "")
         # Names given as cdk8s-plus objects are stored as plain names, so options stay data.
         _set(
             self,

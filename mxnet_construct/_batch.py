@@ -166,11 +166,6 @@ def gang_totals(docs: Iterable[Mapping[str, Any]]) -> tuple[int, dict[str, str]]
     return members, {key: format_quantity(total[key]) for key in sorted(total) if total[key]}
 
 
-def min_resources(docs: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """Sum of the requests of every pod of the release, keyed by resource name."""
-    return gang_totals(docs)[1]
-
-
 def pod_group(names: Names, options: MXNetOptions, docs: Iterable[Mapping[str, Any]]) -> Doc:
     """The PodGroup of the release: every pod, or none, gets scheduled.
 

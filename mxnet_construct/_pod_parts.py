@@ -81,18 +81,19 @@ def is_struct(value: object) -> bool:
 
 
 @functools.cache
-def _struct_fields(cls: type) -> tuple[str, ...]:
+def _struct_fields(cls: Any) -> tuple[str, ...]:
     """The Python names of a struct's fields: its ``__init__``'s keyword parameters."""
     import inspect  # only when a struct is given
 
-    params = inspect.signature(cls.__init__).parameters.values()
+    params = inspect.signature(cls).parameters.values()
     return tuple(p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY)
 
 
 def struct_items(value: object) -> list[tuple[str, Any]]:
     """The fields a struct has set, as (Python name, value), read through its properties."""
     out = []
-    for name in _struct_fields(type(value)):
+    cls: Any = type(value)
+    for name in _struct_fields(cls):
         item = getattr(value, name)
         if item is not None:
             out.append((name, item))

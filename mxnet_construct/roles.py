@@ -5,22 +5,28 @@ Each is a ``constructs.Construct`` that owns the Kubernetes objects of one role 
 
 * ``Resource``: the workload (Deployment, StatefulSet or Job), so
   ``cdk8s.ApiObject.of(role)`` returns it. Under ``lifecycle="jobset"`` the role's pods run
-  in the chart's JobSet, and ``ApiObject.of(role)`` returns that;
+  in the chart's JobSet, ``ApiObject.of(role)`` returns that, and :attr:`RoleConstruct.resource`
+  patches the role's own entry in it;
 * ``Service`` (scheduler): the scheduler Service;
 * ``PersistentVolumeClaim`` (scheduler, standalone): the data claim when persistence is on.
 
 Construct ids are public API: renaming one renames the construct path.
 
-Roles are also cdk8s-plus pod selectors and network-policy peers, so
-``kplus.NetworkPolicy(scope, "np", selector=chart.workers)`` and
+Like cdk8s-plus workloads, roles take methods after construction (``add_container``,
+``add_init_container``, ``add_volume``, ``add_env``, ``pod_metadata``, ``scheduling``,
+``connections``), and their documents are produced when the app is synthesized, so every
+method call and JSON patch is honoured and the values that depend on other objects
+(``DMLC_NUM_*``, the PodGroup, the PDB) follow the final objects (:mod:`._derive`).
+
+Roles are also cdk8s-plus pod selectors and network-policy peers in the release's
+namespace, so ``kplus.NetworkPolicy(scope, "np", selector=chart.workers)`` and
 ``policy.add_ingress_rule(chart.scheduler, ...)`` select exactly this role's pods.
 
-Subclassing: override :meth:`RoleConstruct.pod_template` to change the pod (add a sidecar,
-change resources). It is called once, when the chart builds the role's objects, after
+Subclassing: override :meth:`RoleConstruct.pod_template` to change the pod for every chart
+that uses the subclass. It is called once, when the chart builds the role's objects, after
 every role's ``__init__`` has run, so state a subclass sets after ``super().__init__`` is
-visible. Objects of your own go in your subclass's ``__init__`` as cdk8s constructs. Point a
-chart at your subclass with the ``MXNetChart`` class attributes (``worker_pool_class`` and
-so on)::
+visible. Point a chart at your subclass with the ``MXNetChart`` class attributes
+(``worker_pool_class`` and so on)::
 
     class TracedWorkers(WorkerPool):
         def pod_template(self) -> PodTemplateSpec:

@@ -3,7 +3,7 @@ user-supplied containers."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
@@ -433,6 +433,7 @@ def _kplus_resources(value: Any) -> Resources:
     """A ``kplus.ContainerResources`` as :class:`Resources`, read through its public fields."""
     requests: dict[str, Quantity] = {}
     limits: dict[str, Quantity] = {}
+    amount: Callable[[Any], str]
     for key, part, amount in (
         ("cpu", value.cpu, lambda x: str(x.amount)),
         ("memory", value.memory, _size_quantity),

@@ -39,10 +39,10 @@ from ._pod import (
     SecurityContext,
     VolumePermissions,
     _check_affinity,
-    accept_kubernetes_types,
     _check_containers,
     _check_env_list,
     _check_tolerations,
+    accept_kubernetes_types,
 )
 
 DEFAULT_SCHEDULER_PORT = 49875

@@ -29,12 +29,29 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 from . import _validate as v
 
 if TYPE_CHECKING:
+    import cdk8s_plus_27 as kplus
     from cdk8s_plus_27 import k8s
 
     from . import k8s_types
 
     ContainerSpec: TypeAlias = k8s_types.Container | k8s.Container | Mapping[str, Any]
+    TolerationSpec: TypeAlias = k8s_types.Toleration | k8s.Toleration | Mapping[str, Any]
+    AffinitySpec: TypeAlias = k8s_types.Affinity | k8s.Affinity | Mapping[str, Any]
+    K8sEnvVar: TypeAlias = k8s.EnvVar
+    K8sResources: TypeAlias = kplus.ContainerResources | k8s.ResourceRequirements
 else:
+
+    class TolerationSpec:
+        """A toleration: a dict or a ``k8s.Toleration`` (stand-in, as :class:`ContainerSpec`)."""
+
+    class AffinitySpec:
+        """An affinity: a dict or a ``k8s.Affinity`` (stand-in, as :class:`ContainerSpec`)."""
+
+    class K8sEnvVar:
+        """A ``k8s.EnvVar`` (stand-in, as :class:`ContainerSpec`)."""
+
+    class K8sResources:
+        """A ``kplus.ContainerResources`` or ``k8s.ResourceRequirements`` (stand-in)."""
 
     class ContainerSpec:
         """A Kubernetes container: a ``cdk8s_plus_27.k8s.Container`` or a dict in the
@@ -45,7 +62,19 @@ else:
         """
 
 
-__all__ = ["ContainerSpec", "as_dict", "check", "fields", "from_struct", "is_struct", "struct_items"]
+__all__ = [
+    "AffinitySpec",
+    "ContainerSpec",
+    "K8sEnvVar",
+    "K8sResources",
+    "TolerationSpec",
+    "as_dict",
+    "check",
+    "fields",
+    "from_struct",
+    "is_struct",
+    "struct_items",
+]
 
 _INT_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 _SCALARS = frozenset({"str", "bool", "int32", "int64", "float", "quantity", "int-or-string", "any"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping
-from typing import Any, ClassVar, Unpack
+from typing import Any, ClassVar, Unpack, cast
 
 import cdk8s
 import jsii
@@ -105,7 +105,8 @@ class MXNetChart(cdk8s.Chart):
         _check_option_names(options)
         if not isinstance(checkov_skips, bool):
             raise TypeError(f"checkov_skips: expected True or False, got {checkov_skips!r}")
-        opts = MXNetOptions(**options)
+        # The keywords also take k8s/cdk8s-plus types, which MXNetOptions stores converted.
+        opts = MXNetOptions(**cast(dict[str, Any], options))
         names = c.names(id, opts)
         if namespace is not None:
             v.check_dns_label("namespace", namespace)

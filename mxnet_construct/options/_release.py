@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any, TypedDict
 
 from .. import _validate as v
-from .._pod_parts import ContainerSpec
+from .._pod_parts import AffinitySpec, ContainerSpec, K8sEnvVar, K8sResources, TolerationSpec
 from .._validate import OptionError
 from ._code import CodeSource, Entrypoint, ExistingConfigMap, GitRepository, LocalFiles
 from ._common import (
@@ -534,12 +534,13 @@ class MXNetKwargs(TypedDict, total=False):
     entrypoint: Entrypoint
     pod_management_policy: PodManagementPolicy
     code: CodeSource | None
-    extra_env: Sequence[EnvVar]
+    # Wider than the fields: k8s and cdk8s-plus types are accepted and stored converted.
+    extra_env: Sequence[EnvVar | K8sEnvVar]
     existing_secret: str | NamedObject | None
     node_selector: Mapping[str, str]
-    tolerations: Sequence[Mapping[str, Any]]
-    affinity: Mapping[str, Any]
-    resources: Resources
+    tolerations: Sequence[TolerationSpec]
+    affinity: AffinitySpec
+    resources: Resources | K8sResources
     security_context: SecurityContext
     liveness_probe: Probe
     readiness_probe: Probe

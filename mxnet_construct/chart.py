@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Unpack, cast
 
 import cdk8s
-import jsii
-from constructs import Construct, IValidation
+from constructs import Construct
 
 from . import _batch
 from . import _render as r
@@ -134,9 +133,8 @@ class MXNetChart(cdk8s.Chart):
         self.pod_disruption_budget: cdk8s.ApiObject | None = None
         self.pod_group: cdk8s.ApiObject | None = None
         self.job_set: cdk8s.ApiObject | None = None
-        self._release = Release(names, opts, checkov=checkov_skips)
+        self._release = Release(names, opts, checkov=checkov_skips, collisions=self._name_collisions)
         self._build()
-        self.node.add_validation(_FinalObjects(self))
 
     def _build(self) -> None:
         """Creates every object of the release, in output order.
@@ -220,6 +218,7 @@ class MXNetChart(cdk8s.Chart):
         own = self._release.identities
         seen: dict[tuple[str, str, str | None, str], cdk8s.ApiObject] = {}
         out: list[str] = []
+        namespace = self.namespace
         for node in self.node.find_all():
             if not isinstance(node, cdk8s.ApiObject):
                 continue
@@ -227,7 +226,7 @@ class MXNetChart(cdk8s.Chart):
             # Node calls (and one in a nested chart is that chart's business).
             known = own.get(id(node))
             if known is not None:
-                key = (known[0], known[1], self.namespace, known[2])
+                key = (known[0], known[1], namespace, known[2])
             elif cdk8s.Chart.of(node) is self:
                 key = (node.api_group, node.kind, node.metadata.namespace, node.name)
             else:
@@ -250,20 +249,3 @@ class MXNetChart(cdk8s.Chart):
             out.append(role.persistent_volume_claim)
         out += [self.headless_service, self.job_set, self.network_policy, self.pod_disruption_budget]
         return out
-
-
-@jsii.implements(IValidation)
-class _FinalObjects:
-    """Checks the release's final objects when the app is synthesized; changes nothing.
-
-    cdk8s validates every construct before it renders any object, so this sees every
-    hook, method and JSON patch. It reports what the derived values can't fix (a value a
-    patch set against the objects, a container that breaks the restricted profile) and
-    two objects of the chart with one kind, namespace and name.
-    """
-
-    def __init__(self, chart: MXNetChart) -> None:
-        self._chart = chart
-
-    def validate(self) -> list[str]:
-        return self._chart._release.problems() + self._chart._name_collisions()

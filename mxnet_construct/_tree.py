@@ -33,8 +33,10 @@ HEADER = ("apiVersion", "kind", "metadata")
 _METADATA_FIELDS = {"name": "name", "labels": "labels", "annotations": "annotations", "namespace": "namespace"}
 
 
-def _metadata(meta: Mapping[str, Any]) -> cdk8s.ApiObjectMetadata:
-    return cdk8s.ApiObjectMetadata(**{py: meta[key] for key, py in _METADATA_FIELDS.items() if key in meta})
+def _metadata(meta: Mapping[str, Any]) -> dict[str, Any]:
+    # A dict where the struct goes is public jsii API (the generated signatures accept
+    # ``ApiObjectMetadata | dict``) and skips building and type-checking a struct instance.
+    return {py: meta[key] for key, py in _METADATA_FIELDS.items() if key in meta}
 
 
 def body_patches(doc: Mapping[str, Any]) -> list[cdk8s.JsonPatch]:
@@ -74,9 +76,8 @@ class LazyObject(cdk8s.ApiObject):
     """
 
     def __init__(self, scope: Construct, id: str, header: Mapping[str, Any], producer: Producer) -> None:
-        super().__init__(
-            scope, id, api_version=header["apiVersion"], kind=header["kind"], metadata=_metadata(header["metadata"])
-        )
+        meta: Any = _metadata(header["metadata"])
+        super().__init__(scope, id, api_version=header["apiVersion"], kind=header["kind"], metadata=meta)
         self._producer = producer
         self._patches: list[cdk8s.JsonPatch] = []
 

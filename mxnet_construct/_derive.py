@@ -22,7 +22,7 @@ from constructs import Construct
 
 from . import _checkov, _profile
 from . import contract as c
-from ._render import canonical, harden
+from ._render import harden
 from ._tree import LazyObject, api_object, apply_patches
 from .options import MXNetOptions
 
@@ -345,7 +345,7 @@ class Release:
             if problems:
                 raise ValueError("the release's final objects disagree:\n  " + "\n  ".join(problems))
         body = self._body(obj)
-        doc: Doc = {**body, "metadata": canonical(obj.metadata.to_json())}
+        doc: Doc = {**body, "metadata": obj.header_json()["metadata"]}
         if self._kinds[obj] == "workload":
             doc, _ = fill_env(self._patched_workload(doc, obj), self.derived().env, self.built_env)
         else:

@@ -95,6 +95,13 @@ class LazyObject(cdk8s.ApiObject):
         """The object's final document (cdk8s calls this to render it)."""
         return self._producer.render(self)
 
+    def header_json(self) -> dict[str, Any]:
+        """cdk8s's own rendering of this object, which has no body: ``apiVersion``, ``kind``
+        and the metadata as cdk8s resolves it (chart labels and namespace, metadata API
+        edits). One Node call, where reading ``metadata`` and rendering it takes two."""
+        header: dict[str, Any] = super().to_json()
+        return header
+
 
 def apply_patches(doc: dict[str, Any], ops: tuple[cdk8s.JsonPatch, ...]) -> dict[str, Any]:
     """``doc`` with ``ops`` applied by cdk8s's own ``JsonPatch.apply``; ``doc`` itself when none."""

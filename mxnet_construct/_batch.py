@@ -131,27 +131,30 @@ def pod_requests(pod_spec: Mapping[str, Any]) -> dict[str, Decimal]:
     return total
 
 
-def min_resources(docs: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """Sum of the requests of every pod of the release, keyed by resource name."""
+def gang_totals(docs: Iterable[Mapping[str, Any]]) -> tuple[int, dict[str, str]]:
+    """The pods of ``docs`` that run at once, and the sum of their requests by resource name."""
     from .manifests import Manifests
 
+    members = 0
     total: dict[str, Decimal] = {}
     for workload in Manifests.of(docs).workloads:
         count = workload.concurrent
+        members += count
         for key, qty in pod_requests(workload.pod_spec).items():
             total[key] = total.get(key, Decimal(0)) + qty * count
-    return {key: _quantity.format_quantity(total[key]) for key in sorted(total) if total[key]}
+    return members, {key: _quantity.format_quantity(total[key]) for key in sorted(total) if total[key]}
 
 
 def pod_group(names: Names, options: MXNetOptions, docs: Iterable[Mapping[str, Any]]) -> Doc:
     """The PodGroup of the release: every pod, or none, gets scheduled.
 
-    ``docs`` are the release's other objects; ``minResources`` is summed from the pod
-    templates they actually carry, so subclass hooks that change resources are counted.
+    ``docs`` are the release's final workload documents (after hooks, methods and JSON
+    patches): ``minMember`` counts the pods they run and ``minResources`` sums what those
+    pods request, so the group always matches what is emitted.
     """
     assert options.gang_scheduler is not None
-    spec: Doc = {"minMember": c.pods(options)}
-    resources = min_resources(docs)
+    members, resources = gang_totals(docs)
+    spec: Doc = {"minMember": members}
     if resources:
         spec["minResources"] = resources
     from . import _crds

@@ -8,11 +8,14 @@ and value against the Kubernetes 1.27 schema table of :mod:`mxnet_construct.k8s_
 a misspelt field is an error at construction time instead of YAML the API server rejects
 (or, for a nested dict inside a cdk8s struct, a field that cdk8s drops without a word).
 
-Structs are read from the Python side: a jsii struct keeps its values in ``_values`` under
-Python names, and its class maps those names to the JSON ones (``__jsii_name_mapping__``),
-so no call crosses into Node except one per ``k8s.Quantity``/``k8s.IntOrString``, whose value
-lives in Node. Nothing here imports jsii: structs are recognised by those attributes, so this
-module (and :mod:`mxnet_construct.options`, which uses it) stays cheap to import.
+Structs are read from the Python side through their public surface: the keyword
+parameters of the generated ``__init__`` name the fields, and each is read as the property
+of that name. A Python name and the JSON one agree once underscores are dropped and both
+are lowercased (``host_ip``, ``hostIP``). So no call crosses into Node except one per
+``k8s.Quantity``/``k8s.IntOrString``, whose value lives in Node. Nothing here imports jsii:
+a struct is a plain class carrying the ``__jsii_type__`` that jsii's ``data_type``
+decorator gives it, so this module (and :mod:`mxnet_construct.options`, which uses it)
+stays cheap to import.
 """
 
 from __future__ import annotations
@@ -26,12 +29,29 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 from . import _validate as v
 
 if TYPE_CHECKING:
+    import cdk8s_plus_27 as kplus
     from cdk8s_plus_27 import k8s
 
     from . import k8s_types
 
     ContainerSpec: TypeAlias = k8s_types.Container | k8s.Container | Mapping[str, Any]
+    TolerationSpec: TypeAlias = k8s_types.Toleration | k8s.Toleration | Mapping[str, Any]
+    AffinitySpec: TypeAlias = k8s_types.Affinity | k8s.Affinity | Mapping[str, Any]
+    K8sEnvVar: TypeAlias = k8s.EnvVar
+    K8sResources: TypeAlias = kplus.ContainerResources | k8s.ResourceRequirements
 else:
+
+    class TolerationSpec:
+        """A toleration: a dict or a ``k8s.Toleration`` (stand-in, as :class:`ContainerSpec`)."""
+
+    class AffinitySpec:
+        """An affinity: a dict or a ``k8s.Affinity`` (stand-in, as :class:`ContainerSpec`)."""
+
+    class K8sEnvVar:
+        """A ``k8s.EnvVar`` (stand-in, as :class:`ContainerSpec`)."""
+
+    class K8sResources:
+        """A ``kplus.ContainerResources`` or ``k8s.ResourceRequirements`` (stand-in)."""
 
     class ContainerSpec:
         """A Kubernetes container: a ``cdk8s_plus_27.k8s.Container`` or a dict in the
@@ -42,7 +62,19 @@ else:
         """
 
 
-__all__ = ["ContainerSpec", "as_dict", "check", "fields", "from_struct", "is_struct"]
+__all__ = [
+    "AffinitySpec",
+    "ContainerSpec",
+    "K8sEnvVar",
+    "K8sResources",
+    "TolerationSpec",
+    "as_dict",
+    "check",
+    "fields",
+    "from_struct",
+    "is_struct",
+    "struct_items",
+]
 
 _INT_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 _SCALARS = frozenset({"str", "bool", "int32", "int64", "float", "quantity", "int-or-string", "any"})
@@ -68,10 +100,33 @@ def fields(type_name: str) -> Mapping[str, tuple[str, bool]]:
 
 
 def is_struct(value: object) -> bool:
-    """True for a jsii struct instance such as ``k8s.Container(...)`` (by its shape, not its class)."""
-    return isinstance(getattr(type(value), "__jsii_name_mapping__", None), Mapping) and isinstance(
-        getattr(value, "_values", None), dict
-    )
+    """True for a jsii struct instance such as ``k8s.Container(...)`` (by its shape, not its class).
+
+    jsii classes (``k8s.Quantity``, constructs) have jsii's metaclass; structs are plain
+    classes with a jsii type name.
+    """
+    cls = type(value)
+    return isinstance(getattr(cls, "__jsii_type__", None), str) and type(cls) is type
+
+
+@functools.cache
+def _struct_fields(cls: Any) -> tuple[str, ...]:
+    """The Python names of a struct's fields: its ``__init__``'s keyword parameters."""
+    import inspect  # only when a struct is given
+
+    params = inspect.signature(cls).parameters.values()
+    return tuple(p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY)
+
+
+def struct_items(value: object) -> list[tuple[str, Any]]:
+    """The fields a struct has set, as (Python name, value), read through its properties."""
+    out = []
+    cls: Any = type(value)
+    for name in _struct_fields(cls):
+        item = getattr(value, name)
+        if item is not None:
+            out.append((name, item))
+    return out
 
 
 def check(value: object, type_name: str, field: str) -> dict[str, Any]:
@@ -161,12 +216,9 @@ def _object(value: object, type_name: str, field: str) -> dict[str, Any]:
     if is_struct(value):
         if _schema_name(type(value).__name__, field, value) != type_name:
             _wrong_type(field, value, f"a {type_name} (a dict or k8s.{type_name})")
-        # The class maps Python names to jsii's camelCase (host_ip -> hostIp), which is not
-        # always the JSON spelling (hostIP); the two agree once lowercased.
-        mapping: Mapping[str, str] = getattr(type(value), "__jsii_name_mapping__")  # noqa: B009
-        values: dict[str, Any] = getattr(value, "_values")  # noqa: B009
+        # Python names (host_ip) and JSON names (hostIP) agree without underscores, lowercased.
         json_names = _json_names(type_name)
-        items = [(json_names.get(mapping.get(k, k).lower(), k), item) for k, item in values.items()]
+        items = [(json_names.get(k.replace("_", "").lower(), k), item) for k, item in struct_items(value)]
     elif isinstance(value, Mapping):
         items = list(value.items())
     else:

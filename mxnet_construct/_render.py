@@ -3,8 +3,10 @@
 One pod-template builder serves every role, so a knob added once reaches all of them.
 Objects are plain data rather than jsii L1 instances: building typed L1 structs cost about
 7 ms per object here (runtime type checks plus a Node round-trip each), which multiplied
-across releases blew the synthesis budget. ``MXNetChart.to_json`` hands the dicts to cdk8s
-in one call. Nothing in this module makes a decision the options or contract didn't make.
+across releases blew the synthesis budget. :mod:`mxnet_construct._tree` puts each document
+into the construct tree as a ``cdk8s.ApiObject``, and :mod:`mxnet_construct._derive` fills
+in, at synthesis, what depends on other objects. Nothing in this module makes a decision
+the options or contract didn't make.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ GANG_MEMBERSHIP: dict[str, tuple[str, str]] = {
     "volcano": ("scheduling.k8s.io/group-name", "annotation"),
     "scheduler-plugins": ("scheduling.x-k8s.io/pod-group", "label"),
 }
+VOLUME_PERMISSIONS = "volume-permissions"
 GANG_SCHEDULER_NAMES: dict[str, str] = {"volcano": "volcano", "scheduler-plugins": "scheduler-plugins-scheduler"}
 
 
@@ -109,13 +112,30 @@ def merge_defaults(defaults: Doc, chosen: Mapping[str, Any]) -> Doc:
     return merged
 
 
-def _restricted(options: MXNetOptions, container: Doc) -> Doc:
-    """User containers get the restricted defaults for any setting they left out."""
+def harden_container(options: MXNetOptions, container: Doc) -> Doc:
+    """A container with the restricted defaults for every setting it left out.
+
+    Every container of a release goes through this, however it was added (``sidecars=``,
+    the ``pod_template()`` hook, ``add_container``), except the documented root one.
+    """
+    if container.get("name") == VOLUME_PERMISSIONS:
+        return container
     merged = dict(container)
     merged["securityContext"] = merge_defaults(
         options.security_context.container_json(), container.get("securityContext") or {}
     )
     return merged
+
+
+def harden(options: MXNetOptions, template: Doc) -> Doc:
+    """``template`` (a pod template) with :func:`harden_container` applied to every container."""
+    spec = template.get("spec") or {}
+    fixed = {
+        key: [harden_container(options, x) for x in spec[key]]
+        for key in ("containers", "initContainers")
+        if key in spec
+    }
+    return canonical({**template, "spec": {**spec, **fixed}}) if fixed else template
 
 
 def probes(options: MXNetOptions, component: Component) -> Doc:
@@ -181,7 +201,7 @@ def init_containers(options: MXNetOptions, component: Component) -> list[Doc]:
     if volume_permissions_on(options):
         owner = f"{sc.run_as_user}:{sc.fs_group}"
         container: Doc = {
-            "name": "volume-permissions",
+            "name": VOLUME_PERMISSIONS,
             "image": vp.image.reference(options.global_image_registry),
             "imagePullPolicy": vp.image.pull_policy,
             "command": ["chown", "-R", owner, options.persistence.mount_path],
@@ -202,7 +222,7 @@ def init_containers(options: MXNetOptions, component: Component) -> list[Doc]:
         out.append(container)
     if isinstance(options.code, GitRepository):
         out.append(git_clone_container(options, options.code, role_resources))
-    out += [_restricted(options, _pod_parts.as_dict(ic)) for ic in options.init_containers]
+    out += [harden_container(options, _pod_parts.as_dict(ic)) for ic in options.init_containers]
     return out
 
 
@@ -333,7 +353,7 @@ def pod_template(names: Names, options: MXNetOptions, component: Component, *, c
         "automountServiceAccountToken": False,
         "containers": [
             main_container(names, options, component, mounts),
-            *(_restricted(options, _pod_parts.as_dict(s)) for s in options.sidecars),
+            *(harden_container(options, _pod_parts.as_dict(s)) for s in options.sidecars),
         ],
         "securityContext": options.security_context.pod_json(),
     }

@@ -1,50 +1,111 @@
-"""Turns one rendered document into a cdk8s ``ApiObject`` in the construct tree.
+"""The release's documents as cdk8s ``ApiObject`` children in the construct tree.
 
-Every object of a release is a plain ``cdk8s.ApiObject``, so everything cdk8s and
-cdk8s-plus do with objects works on ours unchanged: ``ApiObject.of``, ``add_json_patch``,
-the metadata API, chart labels and namespace, ``add_dependency``, every
-``YamlOutputType``, construct metadata and org-wide ``find_all()`` walks.
+Every object of a release is a ``cdk8s.ApiObject``, so everything cdk8s and cdk8s-plus do
+with objects works on ours: ``ApiObject.of``, ``add_json_patch``, the metadata API, chart
+labels and namespace, ``add_dependency``, every ``YamlOutputType`` and org-wide
+``find_all()`` walks. Only public jsii API is used (the generated constructors and methods).
 
-How the body gets into the object was settled by measurement (benchmarks/, and
-docs/performance.md):
+Two kinds, settled by measurement (benchmarks/synth.py):
 
-* The metadata goes in as the constructor's ``metadata`` prop, so cdk8s merges chart
-  labels and the namespace itself, and ``metadata.add_label`` edits what is emitted.
-* Everything else (``spec``, ``data``...) goes in as JSON patches added first, in one
-  ``add_json_patch`` call. ``ApiObjectProps`` has no room for arbitrary fields (the jsii
-  kernel drops unknown struct keys), typed L1 structs cost several ms each in runtime type
-  checks, and a Python ``to_json`` override costs a Node-to-Python callback per object
-  plus another call to fetch the metadata. Patches are applied after cdk8s's sanitizer,
-  so ``emptyDir: {}`` survives, and a user's later patches apply on top of ours, exactly
-  as on any cdk8s object.
+* :func:`api_object`: a plain ``ApiObject`` whose body never changes after construction
+  (ServiceAccount, headless Service, ConfigMap, claims, policies). The body goes in as JSON
+  patches added first, so a user's later patches apply on top of ours; Node renders it
+  without calling back into Python.
+* :class:`LazyObject`: an object whose document depends on other objects or on methods
+  called after construction (workloads, the JobSet, the PodGroup, the PDB, the scheduler
+  Service). Like a cdk8s-plus workload's ``Lazy`` spec, its document is produced when cdk8s
+  renders it, by the release's :class:`Producer`, from the state at that moment: hooks,
+  methods, JSON patches, then the values derived from the other objects. ``ApiObjectProps``
+  has no room for a spec (the jsii kernel drops unknown struct keys) and patch values are
+  never resolved, so the object overrides ``to_json``, the method cdk8s calls to render it,
+  as cdk8s's own typed L1 classes do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import cdk8s
-import jsii
 from constructs import Construct
 
 HEADER = ("apiVersion", "kind", "metadata")
+_METADATA_FIELDS = {"name": "name", "labels": "labels", "annotations": "annotations", "namespace": "namespace"}
+
+
+def _metadata(meta: Mapping[str, Any]) -> dict[str, Any]:
+    # A dict where the struct goes is public jsii API (the generated signatures accept
+    # ``ApiObjectMetadata | dict``) and skips building and type-checking a struct instance.
+    return {py: meta[key] for key, py in _METADATA_FIELDS.items() if key in meta}
+
+
+def body_patches(doc: Mapping[str, Any]) -> list[cdk8s.JsonPatch]:
+    """One ``add`` patch per top-level field of ``doc`` but the header, in ``doc``'s order."""
+    return [cdk8s.JsonPatch.add(f"/{key}", value) for key, value in doc.items() if key not in HEADER]
 
 
 def api_object(scope: Construct, id: str, doc: Mapping[str, Any]) -> cdk8s.ApiObject:
-    """A cdk8s ``ApiObject`` child ``id`` of ``scope`` that synthesizes to ``doc``."""
-    obj = cdk8s.ApiObject.__new__(cdk8s.ApiObject)
-    # What the generated ``ApiObject.__init__`` sends, minus its runtime type checks: the
-    # document was validated and built by this package, and the checks cost more per
-    # release than the Node round trip itself (benchmarks/, docs/performance.md).
-    props = {"apiVersion": doc["apiVersion"], "kind": doc["kind"], "metadata": doc["metadata"]}
-    jsii.create(cdk8s.ApiObject, obj, [scope, id, props])
-    set_body(obj, doc)
+    """A plain cdk8s ``ApiObject`` child ``id`` of ``scope`` that synthesizes to ``doc``."""
+    obj = cdk8s.ApiObject(
+        scope, id, api_version=doc["apiVersion"], kind=doc["kind"], metadata=_metadata(doc["metadata"])
+    )
+    ops = body_patches(doc)
+    if ops:
+        obj.add_json_patch(*ops)
     return obj
 
 
-def set_body(obj: cdk8s.ApiObject, doc: Mapping[str, Any]) -> None:
-    """Adds every top-level field of ``doc`` but the header to ``obj``, in ``doc``'s order."""
-    ops = [jsii.sinvoke(cdk8s.JsonPatch, "add", [f"/{key}", value]) for key, value in doc.items() if key not in HEADER]
-    if ops:
-        jsii.invoke(obj, "addJsonPatch", ops)
+class Producer(Protocol):
+    """Renders the :class:`LazyObject` s of one release (see ``_derive.Release``)."""
+
+    def render(self, obj: LazyObject) -> dict[str, Any]:
+        """The final document of ``obj``."""
+        ...
+
+    def changed(self) -> None:
+        """Something an object's document depends on changed (a patch, a method call)."""
+        ...
+
+
+class LazyObject(cdk8s.ApiObject):
+    """An ``ApiObject`` whose document is produced when cdk8s renders it.
+
+    JSON patches behave as on any ``ApiObject``: they apply, in order, to the document
+    the release built (after hooks and methods), and what depends on other objects is
+    worked out after them.
+    """
+
+    def __init__(self, scope: Construct, id: str, header: Mapping[str, Any], producer: Producer) -> None:
+        meta: Any = _metadata(header["metadata"])
+        super().__init__(scope, id, api_version=header["apiVersion"], kind=header["kind"], metadata=meta)
+        self._producer = producer
+        self._patches: list[cdk8s.JsonPatch] = []
+
+    @property
+    def json_patches(self) -> tuple[cdk8s.JsonPatch, ...]:
+        """The JSON patches added to this object, in order."""
+        return tuple(self._patches)
+
+    def add_json_patch(self, *ops: cdk8s.JsonPatch) -> None:
+        """Applies RFC 6902 JSON patch operations to this object's document (as cdk8s does)."""
+        self._patches.extend(ops)
+        self._producer.changed()
+
+    def to_json(self) -> Any:
+        """The object's final document (cdk8s calls this to render it)."""
+        return self._producer.render(self)
+
+    def header_json(self) -> dict[str, Any]:
+        """cdk8s's own rendering of this object, which has no body: ``apiVersion``, ``kind``
+        and the metadata as cdk8s resolves it (chart labels and namespace, metadata API
+        edits). One Node call, where reading ``metadata`` and rendering it takes two."""
+        header: dict[str, Any] = super().to_json()
+        return header
+
+
+def apply_patches(doc: dict[str, Any], ops: tuple[cdk8s.JsonPatch, ...]) -> dict[str, Any]:
+    """``doc`` with ``ops`` applied by cdk8s's own ``JsonPatch.apply``; ``doc`` itself when none."""
+    if not ops:
+        return doc
+    patched: dict[str, Any] = cdk8s.JsonPatch.apply(doc, *ops)
+    return patched

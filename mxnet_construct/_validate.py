@@ -199,10 +199,13 @@ def object_name(field: str, value: object, kind: str) -> str:
     """
     if not isinstance(value, str) and not isinstance(value, bool):
         name = getattr(value, "name", None)
-        if isinstance(name, str):
+        # Anything with a .name used to pass (a Deployment, a role): the kind must match too.
+        given = getattr(value, "kind", None)
+        if isinstance(name, str) and given == kind:
             value = name
         else:
-            fail_type(field, value, f"a {kind} name or an object with a .name (e.g. a cdk8s-plus {kind})")
+            what = f"a {given} named {name!r}" if isinstance(given, str) else type(value).__name__
+            fail_type(field, value, f"a {kind} name or a {kind} object (e.g. a cdk8s-plus {kind}), not {what}")
     return check_dns_subdomain(field, value)
 
 

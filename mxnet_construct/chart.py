@@ -5,17 +5,16 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping
-from typing import Any, ClassVar, Unpack
+from typing import Any, ClassVar, Unpack, cast
 
 import cdk8s
-import jsii
-from constructs import Construct, IValidation
+from constructs import Construct
 
-from . import _batch, _checkov
+from . import _batch
 from . import _render as r
 from . import _validate as v
 from . import contract as c
-from ._tree import api_object, set_body
+from ._derive import Release
 from .options import LocalFiles, MXNetKwargs, MXNetOptions
 from .roles import RoleConstruct, Scheduler, ServerPool, Standalone, WorkerPool
 
@@ -105,15 +104,16 @@ class MXNetChart(cdk8s.Chart):
         _check_option_names(options)
         if not isinstance(checkov_skips, bool):
             raise TypeError(f"checkov_skips: expected True or False, got {checkov_skips!r}")
-        opts = MXNetOptions(**options)
+        # The keywords also take k8s/cdk8s-plus types, which MXNetOptions stores converted.
+        opts = MXNetOptions(**cast(dict[str, Any], options))
         names = c.names(id, opts)
         if namespace is not None:
             v.check_dns_label("namespace", namespace)
         chart_labels = v.check_str_mapping("labels", labels or {}, keys="label", values="label")
         try:
-            super().__init__(
-                scope, id, namespace=namespace, labels=chart_labels or None, disable_resource_name_hashes=True
-            )
+            # Name hashes stay on: the release's own objects carry explicit names, and the
+            # objects a user adds to the chart get cdk8s's usual unique names.
+            super().__init__(scope, id, namespace=namespace, labels=chart_labels or None)
         except RuntimeError as err:
             if "already a Construct" in str(err):
                 raise ValueError(
@@ -133,9 +133,8 @@ class MXNetChart(cdk8s.Chart):
         self.pod_disruption_budget: cdk8s.ApiObject | None = None
         self.pod_group: cdk8s.ApiObject | None = None
         self.job_set: cdk8s.ApiObject | None = None
+        self._release = Release(names, opts, checkov=checkov_skips, collisions=self._name_collisions)
         self._build()
-        if checkov_skips:
-            self.node.add_validation(_CheckovSkips(self))
 
     def _build(self) -> None:
         """Creates every object of the release, in output order.
@@ -144,17 +143,14 @@ class MXNetChart(cdk8s.Chart):
         objects are created in the order they should be applied: the ServiceAccount and the
         PodGroup before any pod exists, workloads before the objects that only refer to them.
         """
-        opts, names = self.options, self.names
+        opts, names, release = self.options, self.names, self._release
         if opts.creates_service_account:
-            self.service_account = api_object(self, "ServiceAccount", r.service_account(names))
+            self.service_account = release.static(self, "ServiceAccount", r.service_account(names))
         if opts.gang_scheduler is not None:
-            # Created here for its place in the output; its body sums the pods below.
-            group = _batch.pod_group(names, opts, [])
-            self.pod_group = cdk8s.ApiObject(
-                self, "PodGroup", api_version=group["apiVersion"], kind=group["kind"], metadata=group["metadata"]
-            )
+            # Created here for its place in the output; its body sums the final pods.
+            self.pod_group = release.lazy(self, "PodGroup", lambda: _batch.pod_group(names, opts, []), "pod-group")
         if isinstance(opts.code, LocalFiles):
-            self.files_config_map = api_object(self, "FilesConfigMap", r.files_config_map(names, opts.code))
+            self.files_config_map = release.static(self, "FilesConfigMap", r.files_config_map(names, opts.code))
         role_args: dict[str, Any] = {"names": names, "options": opts}
         if opts.mode == "standalone":
             self.standalone = self.standalone_class(self, "standalone", **role_args)
@@ -162,23 +158,26 @@ class MXNetChart(cdk8s.Chart):
             self.scheduler = self.scheduler_class(self, "scheduler", **role_args)
             self.servers = self.server_pool_class(self, "servers", **role_args)
             self.workers = self.worker_pool_class(self, "workers", **role_args)
-        docs: list[dict[str, Any]] = []
         for role in self.roles:
-            docs += role._build()
+            role._build(release)
         if opts.mode == "distributed":
-            self.headless_service = api_object(self, "HeadlessService", r.headless_service(names, opts))
+            self.headless_service = release.static(self, "HeadlessService", r.headless_service(names, opts))
             if opts.lifecycle == "jobset":
-                job_set = _batch.job_set(names, opts, [role.replicated_job() for role in self.roles])
-                self.job_set = api_object(self, "JobSet", job_set)
-                docs.append(job_set)
-                for role in self.roles:
+                roles = self.roles
+                self.job_set = release.lazy(
+                    self,
+                    "JobSet",
+                    lambda: _batch.job_set(names, opts, [role._replicated_job_doc() for role in roles]),
+                    "workload",
+                )
+                for role in roles:
                     role.node.default_child = self.job_set
         if opts.network_policy.enabled:
-            self.network_policy = api_object(self, "NetworkPolicy", r.network_policy(names, opts))
+            self.network_policy = release.static(self, "NetworkPolicy", r.network_policy(names, opts))
         if opts.mode == "distributed" and opts.pod_disruption_budget:
-            self.pod_disruption_budget = api_object(self, "PodDisruptionBudget", r.disruption_budget(names, opts))
-        if self.pod_group is not None:
-            set_body(self.pod_group, _batch.pod_group(names, opts, docs))
+            self.pod_disruption_budget = release.lazy(
+                self, "PodDisruptionBudget", lambda: r.disruption_budget(names, opts), "pdb"
+            )
 
     @classmethod
     def from_helm_values(
@@ -232,6 +231,33 @@ class MXNetChart(cdk8s.Chart):
         """Every ``ApiObject`` this release created; objects other code added are not included."""
         return [obj for obj in self._own_objects() if obj is not None]
 
+    def _name_collisions(self) -> list[str]:
+        """Two objects of this chart with one kind, namespace and name, named by path."""
+        own = self._release.identities
+        seen: dict[tuple[str, str, str | None, str], cdk8s.ApiObject] = {}
+        out: list[str] = []
+        namespace = self.namespace
+        for node in self.node.find_all():
+            if not isinstance(node, cdk8s.ApiObject):
+                continue
+            # The release's own objects are known in Python; only a user's object costs
+            # Node calls (and one in a nested chart is that chart's business).
+            known = own.get(id(node))
+            if known is not None:
+                key = (known[0], known[1], namespace, known[2])
+            elif cdk8s.Chart.of(node) is self:
+                key = (node.api_group, node.kind, node.metadata.namespace, node.name)
+            else:
+                continue
+            first = seen.setdefault(key, node)
+            if first is not node:
+                where = key[2] or "the chart's default namespace"
+                out.append(
+                    f"{key[1]} {key[3]!r} is defined twice in {where}: at {first.node.path} and at "
+                    f"{node.node.path}; give one of them another name"
+                )
+        return out
+
     def _own_objects(self) -> list[cdk8s.ApiObject | None]:
         out: list[cdk8s.ApiObject | None] = [self.service_account, self.pod_group, self.files_config_map]
         for role in self.roles:
@@ -241,21 +267,3 @@ class MXNetChart(cdk8s.Chart):
             out.append(role.persistent_volume_claim)
         out += [self.headless_service, self.job_set, self.network_policy, self.pod_disruption_budget]
         return out
-
-
-@jsii.implements(IValidation)
-class _CheckovSkips:
-    """Writes the opt-in checkov suppressions when the app is synthesized.
-
-    cdk8s validates every construct before it renders any object, so this runs after
-    every hook and JSON patch is in place and reads each object's final JSON.
-    """
-
-    def __init__(self, chart: MXNetChart) -> None:
-        self._chart = chart
-
-    def validate(self) -> list[str]:
-        for obj in self._chart.api_objects_of_release():
-            for key, value in _checkov.skip_annotations(obj.to_json()).items():
-                obj.metadata.add_annotation(key, value)
-        return []

@@ -309,6 +309,20 @@ def replicas(options: MXNetOptions, component: Component) -> int:
     return 1 if count_option is None else int(getattr(options, count_option))
 
 
+def derived_env(n: Names, options: MXNetOptions) -> dict[str, str]:
+    """The ``DMLC_*`` values that depend on other objects, as the options predict them.
+
+    The chart writes these, and at synthesis ``_derive`` replaces each with what the final
+    objects say (a patched replica count, a renamed Service), so they can never disagree.
+    """
+    return {
+        "DMLC_PS_ROOT_URI": n.scheduler,
+        "DMLC_PS_ROOT_PORT": str(options.scheduler_port),
+        "DMLC_NUM_SERVER": str(options.server_count),
+        "DMLC_NUM_WORKER": str(options.worker_count),
+    }
+
+
 def dmlc_env(n: Names, options: MXNetOptions, component: Component) -> list[dict[str, Any]]:
     """The ``DMLC_*`` variables of one role, in a fixed order."""
     traits = TRAITS[component]
@@ -317,15 +331,10 @@ def dmlc_env(n: Names, options: MXNetOptions, component: Component) -> list[dict
     env: list[dict[str, Any]] = []
     if not traits.binds_root:
         env.append({"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}})
-    env += [
-        {"name": "DMLC_ROLE", "value": component},
-        # Clients dial the Service, so they use the Service port; the Service maps it to
-        # the same container port. One number, so they can never disagree.
-        {"name": "DMLC_PS_ROOT_URI", "value": n.scheduler},
-        {"name": "DMLC_PS_ROOT_PORT", "value": str(options.scheduler_port)},
-        {"name": "DMLC_NUM_SERVER", "value": str(options.server_count)},
-        {"name": "DMLC_NUM_WORKER", "value": str(options.worker_count)},
-    ]
+    # Clients dial the Service, so they use the Service port; the Service maps it to the
+    # same container port. One number, so they can never disagree.
+    env.append({"name": "DMLC_ROLE", "value": component})
+    env += [{"name": key, "value": value} for key, value in derived_env(n, options).items()]
     if traits.binds_root:
         # ps-lite binds DMLC_PS_ROOT_URI literally; a Service name is not a local address,
         # so without this the scheduler dies with "bind failed" and everyone else waits.

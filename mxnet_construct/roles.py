@@ -5,22 +5,28 @@ Each is a ``constructs.Construct`` that owns the Kubernetes objects of one role 
 
 * ``Resource``: the workload (Deployment, StatefulSet or Job), so
   ``cdk8s.ApiObject.of(role)`` returns it. Under ``lifecycle="jobset"`` the role's pods run
-  in the chart's JobSet, and ``ApiObject.of(role)`` returns that;
+  in the chart's JobSet, ``ApiObject.of(role)`` returns that, and :attr:`RoleConstruct.resource`
+  patches the role's own entry in it;
 * ``Service`` (scheduler): the scheduler Service;
 * ``PersistentVolumeClaim`` (scheduler, standalone): the data claim when persistence is on.
 
 Construct ids are public API: renaming one renames the construct path.
 
-Roles are also cdk8s-plus pod selectors and network-policy peers, so
-``kplus.NetworkPolicy(scope, "np", selector=chart.workers)`` and
+Like cdk8s-plus workloads, roles take methods after construction (``add_container``,
+``add_init_container``, ``add_volume``, ``add_env``, ``pod_metadata``, ``scheduling``,
+``connections``), and their documents are produced when the app is synthesized, so every
+method call and JSON patch is honoured and the values that depend on other objects
+(``DMLC_NUM_*``, the PodGroup, the PDB) follow the final objects (:mod:`._derive`).
+
+Roles are also cdk8s-plus pod selectors and network-policy peers in the release's
+namespace, so ``kplus.NetworkPolicy(scope, "np", selector=chart.workers)`` and
 ``policy.add_ingress_rule(chart.scheduler, ...)`` select exactly this role's pods.
 
-Subclassing: override :meth:`RoleConstruct.pod_template` to change the pod (add a sidecar,
-change resources). It is called once, when the chart builds the role's objects, after
+Subclassing: override :meth:`RoleConstruct.pod_template` to change the pod for every chart
+that uses the subclass. It is called once, when the chart builds the role's objects, after
 every role's ``__init__`` has run, so state a subclass sets after ``super().__init__`` is
-visible. Objects of your own go in your subclass's ``__init__`` as cdk8s constructs. Point a
-chart at your subclass with the ``MXNetChart`` class attributes (``worker_pool_class`` and
-so on)::
+visible. Point a chart at your subclass with the ``MXNetChart`` class attributes
+(``worker_pool_class`` and so on)::
 
     class TracedWorkers(WorkerPool):
         def pod_template(self) -> PodTemplateSpec:
@@ -34,7 +40,7 @@ so on)::
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import cdk8s
 import cdk8s_plus_27 as kplus
@@ -45,17 +51,25 @@ from . import _batch as b
 from . import _pod_parts
 from . import _render as r
 from . import contract as c
-from ._tree import api_object
+from ._workload_api import PodEdits, ReplicatedJobHandle, RoleConnections, RoleScheduling
 from .contract import Component, Names
 from .k8s_types import PodTemplateSpec
 from .options import MXNetOptions
+
+if TYPE_CHECKING:
+    from ._derive import Release
 
 Doc = dict[str, Any]
 
 
 @jsii.implements(kplus.IPodSelector, kplus.INetworkPolicyPeer)
-class RoleConstruct(Construct):
+class RoleConstruct(PodEdits, Construct):
     """Shared base of the four roles. Not used directly.
+
+    Like a cdk8s-plus workload, a role is configured by its options and then by methods
+    (:meth:`add_container`, :meth:`add_init_container`, :meth:`add_volume`, :meth:`add_env`,
+    :attr:`pod_metadata`, :attr:`scheduling`, :attr:`connections`), which act on this
+    role's pods only, under every lifecycle.
 
     Args:
         scope: The parent construct (normally an ``MXNetChart``).
@@ -76,7 +90,10 @@ class RoleConstruct(Construct):
         self._stateful_set: cdk8s.ApiObject | None = None
         self._job: cdk8s.ApiObject | None = None
         self._claim: cdk8s.ApiObject | None = None
-        self._workload_doc: Doc | None = None
+        self._template: Doc | None = None
+        self._handle: ReplicatedJobHandle | None = None
+        self._release: Release | None = None
+        self._init_edits()
 
     @property
     def component(self) -> Component:
@@ -99,8 +116,14 @@ class RoleConstruct(Construct):
         return self._names.workload(self.component)
 
     @property
+    def namespace(self) -> str | None:
+        """The namespace of this role's pods (the chart's), or None when chosen at apply time."""
+        return cdk8s.Chart.of(self).namespace
+
+    @property
     def replicas(self) -> int:
-        """Pods this role runs; equals the ``DMLC_NUM_*`` count the other roles expect."""
+        """Pods this role runs as the options say; a JSON patch may change the emitted count,
+        and ``DMLC_NUM_*`` follows what is emitted."""
         return c.replicas(self._options, self.component)
 
     @property
@@ -129,6 +152,22 @@ class RoleConstruct(Construct):
         return self._job
 
     @property
+    def resource(self) -> cdk8s.ApiObject | ReplicatedJobHandle:
+        """The escape hatch of this role's pods, under every lifecycle.
+
+        The role's workload (``cdk8s.ApiObject.of(role)``) for ``long-running`` and ``job``.
+        Under ``jobset`` the role's pods live in one entry of the JobSet's
+        ``replicatedJobs``: this is then a :class:`ReplicatedJobHandle` whose
+        ``add_json_patch`` takes paths of a batch/v1 Job (``/spec/template/spec/nodeSelector``)
+        and applies them to that entry alone.
+        """
+        workload = self._deployment or self._stateful_set or self._job
+        if workload is not None:
+            return workload
+        assert self._handle is not None, "the chart builds the role's objects"
+        return self._handle
+
+    @property
     def persistent_volume_claim(self) -> cdk8s.ApiObject | None:
         """The data claim of a standalone or scheduler pod when persistence is on, else None.
 
@@ -136,13 +175,29 @@ class RoleConstruct(Construct):
         """
         return self._claim
 
-    # cdk8s-plus interop: the role's own labels, so a policy never selects another role.
+    @property
+    def scheduling(self) -> RoleScheduling:
+        """cdk8s-plus ``scheduling``: ``attract``, ``colocate``, ``separate``, ``tolerate``."""
+        return RoleScheduling(self)
+
+    @property
+    def connections(self) -> RoleConnections:
+        """cdk8s-plus ``connections``: ``allow_from``, ``allow_to``, ``isolate``."""
+        return RoleConnections(self)
+
+    # cdk8s-plus interop: the role's own labels, so a policy never selects another role,
+    # and the release's namespace, so a peer in another namespace gets a namespaceSelector
+    # and the opposite policy lands where these pods run (as a cdk8s-plus workload does).
     def to_pod_selector_config(self) -> kplus.PodSelectorConfig:
-        """cdk8s-plus ``IPodSelector``: selects this role's pods by :attr:`selector`."""
-        return kplus.PodSelectorConfig(label_selector=kplus.LabelSelector.of(labels=self.selector))
+        """cdk8s-plus ``IPodSelector``: this role's pods by :attr:`selector`, in its namespace."""
+        namespace = self.namespace
+        namespaces = kplus.NamespaceSelectorConfig(names=[namespace]) if namespace else None
+        return kplus.PodSelectorConfig(
+            label_selector=kplus.LabelSelector.of(labels=self.selector), namespaces=namespaces
+        )
 
     def to_network_policy_peer_config(self) -> kplus.NetworkPolicyPeerConfig:
-        """cdk8s-plus ``INetworkPolicyPeer``: this role's pods, in the policy's namespace."""
+        """cdk8s-plus ``INetworkPolicyPeer``: this role's pods, in the release's namespace."""
         return kplus.NetworkPolicyPeerConfig(pod_selector=self.to_pod_selector_config())
 
     def to_pod_selector(self) -> kplus.IPodSelector | None:
@@ -154,11 +209,12 @@ class RoleConstruct(Construct):
 
         Override it and edit what ``super().pod_template()`` returns. It is typed with the
         Kubernetes TypedDicts of :mod:`mxnet_construct.k8s_types`, in the YAML spelling, so
-        mypy flags ``volume_mounts`` or ``priorityClassName: 5``. Typed
-        ``cdk8s_plus_27.k8s`` structs (``k8s.Container(...)``) may be put in too. What the
-        hook returns is checked (a misspelt key is a ``ValueError`` naming it) and converted
-        to plain JSON before it is used. The result is a fresh dict on every call, so
-        editing it in place is safe.
+        mypy flags ``volume_mounts`` or ``priorityClassName: 5``; typed ``cdk8s_plus_27.k8s``
+        structs (``k8s.Container(...)``) are accepted wherever a part goes. What the hook
+        returns is checked (a misspelt key is a ``ValueError`` naming it) and converted to
+        plain JSON, and every container in it gets the restricted securityContext defaults.
+        It is called once, when the chart builds the role's objects. The result is a fresh
+        dict on every call, so editing it in place is safe.
         """
         template = r.pod_template(self._names, self._options, self.component, claim_template=self._uses_claim_template)
         # cdk8s puts the chart's labels on each object's metadata only; teams select pods by
@@ -169,7 +225,7 @@ class RoleConstruct(Construct):
         return cast(PodTemplateSpec, template)
 
     def _checked_pod_template(self) -> Doc:
-        """The hook's result, checked and converted to plain JSON (structs, Quantity...).
+        """The hook's result, checked, converted to plain JSON and hardened.
 
         Only an overridden hook is checked: the base template is built from validated
         options, and checking it again would cost every release about a tenth of its
@@ -178,7 +234,13 @@ class RoleConstruct(Construct):
         template = self.pod_template()
         if type(self).pod_template is RoleConstruct.pod_template:
             return cast(Doc, template)
-        return _pod_parts.check(template, "PodTemplateSpec", f"{type(self).__name__}.pod_template()")
+        checked = _pod_parts.check(template, "PodTemplateSpec", f"{type(self).__name__}.pod_template()")
+        return r.harden(self._options, checked)
+
+    def _final_template(self) -> Doc:
+        """The pod template as it stands: the hook's, then every method call."""
+        assert self._template is not None, "the chart builds the role's objects"
+        return self._apply_edits(self._template)
 
     @property
     def _uses_claim_template(self) -> bool:
@@ -186,44 +248,51 @@ class RoleConstruct(Construct):
 
     def replicated_job(self) -> dict[str, Any]:
         """Hook: this role's entry in the JobSet's ``replicatedJobs`` (``jobset`` lifecycle)."""
-        return b.replicated_job(self._names, self._options, self.component, self._checked_pod_template())
+        return b.replicated_job(self._names, self._options, self.component, self._final_template())
 
-    def _long_running_workload(self, template: Doc) -> Doc:
+    def _replicated_job_doc(self) -> Doc:
+        entry = self.replicated_job()
+        return self._handle.apply(entry) if self._handle is not None else entry
+
+    def _workload_doc(self) -> Doc:
+        template = self._final_template()
+        if self._options.lifecycle == "job":
+            return b.job(self._names, self._options, self.component, template)
         if self.traits.pool:
             return r.stateful_set(self._names, self._options, self.component, template)
         return r.deployment(self._names, self._options, self.component, template)
 
-    def _build(self) -> list[Doc]:
-        """Creates this role's ApiObjects (called once by the chart); returns their documents.
+    def _changed(self) -> None:
+        if self._release is not None:
+            self._release.changed()
+
+    def _build(self, release: Release) -> None:
+        """Creates this role's objects (called once by the chart).
 
         The workload comes first: it is the construct's default child.
         """
+        self._release = release
+        self._template = self._checked_pod_template()
         lifecycle = self._options.lifecycle
-        docs: list[Doc] = []
-        if lifecycle == "job":
-            doc = b.job(self._names, self._options, self.component, self._checked_pod_template())
-            self._job = api_object(self, "Resource", doc)
-            docs.append(doc)
-        elif lifecycle == "long-running":
-            doc = self._long_running_workload(self._checked_pod_template())
-            obj = api_object(self, "Resource", doc)
-            if doc["kind"] == "StatefulSet":
+        if lifecycle == "jobset":
+            self._handle = ReplicatedJobHandle(b.REPLICATED_JOB_NAMES[self.component], release)
+        else:
+            obj = release.lazy(self, "Resource", self._workload_doc, "workload")
+            if lifecycle == "job":
+                self._job = obj
+            elif obj.kind == "StatefulSet":
                 self._stateful_set = obj
             else:
                 self._deployment = obj
-            docs.append(doc)
-        docs += self._build_extras()
-        return docs
+        self._build_extras(release)
 
-    def _build_extras(self) -> list[Doc]:
-        return []
+    def _build_extras(self, release: Release) -> None:
+        pass
 
-    def _build_claim(self) -> list[Doc]:
-        if not self._options.persistence.enabled:
-            return []
-        doc = r.claim(self._names, self._options, self.component)
-        self._claim = api_object(self, "PersistentVolumeClaim", doc)
-        return [doc]
+    def _build_claim(self, release: Release) -> None:
+        if self._options.persistence.enabled:
+            doc = r.claim(self._names, self._options, self.component)
+            self._claim = release.static(self, "PersistentVolumeClaim", doc)
 
 
 class Standalone(RoleConstruct):
@@ -232,8 +301,8 @@ class Standalone(RoleConstruct):
 
     traits: ClassVar[c.RoleTraits] = c.STANDALONE
 
-    def _build_extras(self) -> list[Doc]:
-        return self._build_claim()
+    def _build_extras(self, release: Release) -> None:
+        self._build_claim(release)
 
 
 class Scheduler(RoleConstruct):
@@ -274,15 +343,14 @@ class Scheduler(RoleConstruct):
         (construct id ``NetworkPolicy``); None for a ClusterIP Service or without policies."""
         return self._network_policy
 
-    def _build_extras(self) -> list[Doc]:
-        doc = r.scheduler_service(self._names, self._options)
-        self._service = api_object(self, "Service", doc)
-        docs = [doc, *self._build_claim()]
+    def _build_extras(self, release: Release) -> None:
+        # Lazy, so DMLC_PS_ROOT_* follow the Service as emitted (a patched port, say).
+        service = r.scheduler_service(self._names, self._options)
+        self._service = release.lazy(self, "Service", lambda: service, "service")
+        self._build_claim(release)
         external = r.scheduler_network_policy(self._names, self._options)
         if external is not None and self._options.network_policy.enabled:
-            self._network_policy = api_object(self, "NetworkPolicy", external)
-            docs.append(external)
-        return docs
+            self._network_policy = release.static(self, "NetworkPolicy", external)
 
 
 class _Pool(RoleConstruct):

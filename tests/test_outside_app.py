@@ -253,6 +253,74 @@ def test_construct_metadata_names_each_objects_construct_path(consumer: Consumer
     assert not missing
 
 
+# --- roles as cdk8s-plus workloads (issue 23) ----------------------------------------------
+
+
+def env_of(container: dict[str, Any]) -> dict[str, str]:
+    return {e["name"]: e.get("value", "") for e in container.get("env", [])}
+
+
+def test_a_patched_worker_count_reaches_every_pod(consumer: Consumer, tmp_path: Path) -> None:
+    docs = documents(synthesize(consumer, "scale-workers", tmp_path))
+    assert find(docs, "StatefulSet", f"{FULLNAME}-worker")["spec"]["replicas"] == 6
+    for kind, name in (("Deployment", "scheduler"), ("StatefulSet", "server"), ("StatefulSet", "worker")):
+        assert env_of(containers(find(docs, kind, f"{FULLNAME}-{name}"))["mxnet"])["DMLC_NUM_WORKER"] == "6"
+    assert find(docs, "PodDisruptionBudget")["spec"]["minAvailable"] == 1 + 2 + 6
+
+
+def test_role_methods_and_k8s_types_from_an_outside_app(consumer: Consumer, tmp_path: Path) -> None:
+    docs = documents(synthesize(consumer, "workload-methods", tmp_path))
+    workers = find(docs, "StatefulSet", f"{FULLNAME}-worker")
+    by_name = containers(workers)
+    assert env_of(by_name["exporter"]) == {"LEVEL": "debug"}
+    assert by_name["exporter"]["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    assert env_of(by_name["mxnet"])["MODE"] == "fast"
+    assert by_name["mxnet"]["resources"] == {"requests": {"cpu": "500m"}}
+    assert workers["spec"]["template"]["metadata"]["labels"]["team"] == "vision"
+    spec = pod_spec(workers)
+    assert spec["tolerations"] == [{"effect": "NoSchedule", "key": "gpu", "operator": "Exists"}]
+    assert "nodeAffinity" in spec["affinity"]
+    servers = find(docs, "StatefulSet", f"{FULLNAME}-server")
+    assert list(containers(servers)) == ["mxnet"] and "nodeAffinity" not in pod_spec(servers).get("affinity", {})
+    egress = [
+        d
+        for d in docs
+        if d["kind"] == "NetworkPolicy"
+        and d["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/component") == "worker"
+        and d["spec"].get("egress")
+    ]
+    assert any(r.get("ports") == [{"port": 6379, "protocol": "TCP"}] for d in egress for r in d["spec"]["egress"])
+
+
+def test_a_peer_in_another_namespace_gets_a_namespace_selector(consumer: Consumer, tmp_path: Path) -> None:
+    docs = documents(synthesize(consumer, "cross-namespace", tmp_path))
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] != FULLNAME]
+    egress = next(d for d in policies if d["spec"].get("egress") and d["metadata"]["namespace"] == "monitoring")
+    assert egress["spec"]["egress"][0]["to"][0]["namespaceSelector"] == {
+        "matchLabels": {"kubernetes.io/metadata.name": "ml"}
+    }
+    ingress = next(d for d in policies if d["spec"].get("ingress"))
+    assert ingress["metadata"]["namespace"] == "ml"
+
+
+def test_users_objects_keep_cdk8s_names(consumer: Consumer, tmp_path: Path) -> None:
+    docs = documents(synthesize(consumer, "users-objects", tmp_path))
+    names = [d["metadata"]["name"] for d in docs if d["kind"] == "NetworkPolicy"]
+    assert len(names) == len(set(names)) == 2 and FULLNAME in names
+
+
+def test_jobset_role_handle_from_an_outside_app(consumer: Consumer, tmp_path: Path) -> None:
+    docs = documents(synthesize(consumer, "jobset-handle", tmp_path))
+    jobs = {
+        r["name"]: r["template"]["spec"]["template"]["spec"] for r in find(docs, "JobSet")["spec"]["replicatedJobs"]
+    }
+    assert jobs["worker"]["nodeSelector"] == {"gpu": "true"}
+    assert "nodeSelector" not in jobs["server"] and "nodeSelector" not in jobs["scheduler"]
+
+
 # --- dependency resolution next to an app's own pins -------------------------------------
 
 

@@ -22,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import cdk8s
+import cdk8s_plus_27 as kplus
 import pytest
 
 from mxnet_construct import Entrypoint, GitRepository, NetworkPolicyOptions, SecurityContext
@@ -167,10 +169,8 @@ def test_the_network_policy_opens_the_clone_port(code: GitRepository, port: int)
 
 
 def test_a_secret_object_is_taken_by_its_name() -> None:
-    class Secret:  # what a cdk8s-plus Secret offers: a .name
-        name = "deploy-key"
-
-    assert GitRepository(repository=SSH_URL, revision="main", ssh_secret=Secret()) == _ssh()
+    secret = kplus.Secret.from_secret_name(cdk8s.Chart(cdk8s.Testing.app(), "c"), "key", "deploy-key")
+    assert GitRepository(repository=SSH_URL, revision="main", ssh_secret=secret) == _ssh()
 
 
 def test_values_keys_reach_both_secrets() -> None:

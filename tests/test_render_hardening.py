@@ -33,14 +33,14 @@ def test_a_sidecar_that_adds_a_capability_keeps_drop_all() -> None:
 
 def test_what_the_user_sets_on_purpose_wins_field_by_field() -> None:
     chosen = {
-        "capabilities": {"drop": ["NET_RAW"]},
+        "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL", "NET_RAW"]},
         "readOnlyRootFilesystem": True,
         "seccompProfile": {"localhostProfile": "p.json", "type": "Localhost"},
     }
     sidecar = {"name": "web", "image": "web:1", "securityContext": chosen}
     docs = synth(make_chart(sidecars=[sidecar], security_context=SecurityContext()))
     context = containers(docs)["web"]["securityContext"]
-    assert context["capabilities"] == {"drop": ["NET_RAW"]}
+    assert context["capabilities"] == {"add": ["NET_BIND_SERVICE"], "drop": ["ALL", "NET_RAW"]}
     assert context["readOnlyRootFilesystem"] is True
     assert context["seccompProfile"] == {"localhostProfile": "p.json", "type": "Localhost"}
     assert context["allowPrivilegeEscalation"] is False

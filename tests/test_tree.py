@@ -141,7 +141,7 @@ def test_add_dependency_orders_the_output() -> None:
     cdk8s.ApiObject.of(chart.workers).add_dependency(secret)
     cdk8s.ApiObject.of(chart.servers).add_dependency(workers_object(chart))
     order = [(d["kind"], d["metadata"]["name"]) for d in synth(chart)]
-    assert order.index(("Secret", "rel-credentials")) < order.index(("StatefulSet", "rel-mxnet-worker"))
+    assert order.index(("Secret", secret.name)) < order.index(("StatefulSet", "rel-mxnet-worker"))
     assert order.index(("StatefulSet", "rel-mxnet-worker")) < order.index(("StatefulSet", "rel-mxnet-server"))
 
 
@@ -189,11 +189,11 @@ def test_roles_are_cdk8s_plus_pod_selectors_and_peers() -> None:
     exporter = kplus.Deployment(chart, "exporter", containers=[kplus.ContainerProps(image="exporter:1")])
     exporter.connections.allow_from(chart.workers, ports=[kplus.NetworkPolicyPort.tcp(9100)])
     docs = synth(chart)
-    ours = find(docs, "NetworkPolicy", "rel-workers-in")["spec"]
+    ours = find(docs, "NetworkPolicy", cdk8s.ApiObject.of(policy).name)["spec"]
     assert ours["podSelector"]["matchLabels"] == chart.workers.selector
     assert ours["ingress"][0]["from"][0]["podSelector"]["matchLabels"] == chart.scheduler.selector
     # allow_from writes the exporter's ingress from the workers, and the workers' egress to it.
-    mine = ("rel-mxnet", "rel-workers-in")
+    mine = ("rel-mxnet", cdk8s.ApiObject.of(policy).name)
     allow = [d["spec"] for d in docs if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] not in mine]
     sources = [p["podSelector"]["matchLabels"] for s in allow for rule in s.get("ingress", []) for p in rule["from"]]
     assert chart.workers.selector in sources
@@ -279,4 +279,9 @@ def test_an_overridden_hook_is_checked_and_its_structs_converted() -> None:
         TypoChart(cdk8s.App(), "rel", mode="distributed")
     chart = TypedChart(cdk8s.App(), "rel", mode="distributed")
     workers = find(synth(chart), "StatefulSet", "rel-mxnet-worker")["spec"]["template"]["spec"]
-    assert workers["containers"][-1] == {"image": "tracer:1", "name": "tracer"}
+    # The hook's container gets the restricted defaults like every other container.
+    assert workers["containers"][-1] == {
+        "image": "tracer:1",
+        "name": "tracer",
+        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+    }

@@ -3,7 +3,7 @@ user-supplied containers."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
@@ -423,6 +423,7 @@ class RoleOptions:
 
     def _checked(self, where: str) -> None:
         """Validates as role ``where``, then freezes the mapping and sequence fields."""
+        accept_kubernetes_types(self, f"{where}.")
         self.validate(where)
         for name in ("node_selector", "tolerations", "affinity", "extra_env"):
             if getattr(self, name) is not None:
@@ -444,6 +445,73 @@ class RoleOptions:
         _check_bytes(f"{where}.shm_size", self.shm_size)
         if self.pod_management_policy is not None:
             v.check_choice(f"{where}.pod_management_policy", self.pod_management_policy, POD_MANAGEMENT_POLICIES)
+
+
+def _size_quantity(size: Any) -> str:
+    """A ``cdk8s.Size`` as a quantity in the largest whole binary unit (KiB at least)."""
+    kib = int(size.to_kibibytes())
+    for suffix, power in (("Ti", 3), ("Gi", 2), ("Mi", 1)):
+        if kib and kib % (1024**power) == 0:
+            return f"{kib // 1024**power}{suffix}"
+    return f"{kib}Ki"
+
+
+def _kplus_resources(value: Any) -> Resources:
+    """A ``kplus.ContainerResources`` as :class:`Resources`, read through its public fields."""
+    requests: dict[str, Quantity] = {}
+    limits: dict[str, Quantity] = {}
+    amount: Callable[[Any], str]
+    for key, part, amount in (
+        ("cpu", value.cpu, lambda x: str(x.amount)),
+        ("memory", value.memory, _size_quantity),
+        ("ephemeral-storage", value.ephemeral_storage, _size_quantity),
+    ):
+        if part is None:
+            continue
+        if part.request is not None:
+            requests[key] = amount(part.request)
+        if part.limit is not None:
+            limits[key] = amount(part.limit)
+    return Resources(requests=requests, limits=limits)
+
+
+def _jsii_type(value: object) -> str:
+    name = getattr(type(value), "__jsii_type__", None)
+    return name if isinstance(name, str) else ""
+
+
+def accept_kubernetes_types(options: Any, where: str) -> None:
+    """Stores ``k8s``/``kplus`` values of the pod fields of ``options`` in the options' own form.
+
+    ``tolerations=[k8s.Toleration(...)]``, ``affinity=k8s.Affinity(...)``,
+    ``extra_env=[k8s.EnvVar(...)]`` and ``resources=kplus.ContainerResources(...)`` (or a
+    ``k8s.ResourceRequirements``) mean what the dict spelling means; each is checked
+    against the Kubernetes schema, naming the field, before it is converted.
+    """
+    tolerations = options.tolerations
+    if isinstance(tolerations, list | tuple) and any(_pod_parts.is_struct(t) for t in tolerations):
+        converted = [
+            _pod_parts.check(t, "Toleration", f"{where}tolerations[{i}]") if _pod_parts.is_struct(t) else t
+            for i, t in enumerate(tolerations)
+        ]
+        _set(options, "tolerations", tuple(converted))
+    if _pod_parts.is_struct(options.affinity):
+        _set(options, "affinity", _pod_parts.check(options.affinity, "Affinity", f"{where}affinity"))
+    env = options.extra_env
+    if isinstance(env, list | tuple) and any(_pod_parts.is_struct(e) for e in env):
+        out: list[Any] = []
+        for i, item in enumerate(env):
+            if _pod_parts.is_struct(item):
+                doc = _pod_parts.check(item, "EnvVar", f"{where}extra_env[{i}]")
+                item = EnvVar(name=doc["name"], value=doc.get("value"), value_from=doc.get("valueFrom"))
+            out.append(item)
+        _set(options, "extra_env", tuple(out))
+    resources = options.resources
+    if _jsii_type(resources).endswith(".ContainerResources"):
+        _set(options, "resources", _kplus_resources(resources))
+    elif _pod_parts.is_struct(resources):
+        doc = _pod_parts.check(resources, "ResourceRequirements", f"{where}resources")
+        _set(options, "resources", Resources(requests=doc.get("requests") or {}, limits=doc.get("limits") or {}))
 
 
 def _check_env_list(field_name: str, value: object) -> None:

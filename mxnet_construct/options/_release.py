@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any, Literal, TypeAlias, TypedDict
 
 from .. import _validate as v
-from .._pod_parts import ContainerSpec
+from .._pod_parts import AffinitySpec, ContainerSpec, K8sEnvVar, K8sResources, TolerationSpec
 from .._validate import OptionError
 from ._code import CodeSource, Entrypoint, ExistingConfigMap, GitRepository, LocalFiles
 from ._common import (
@@ -42,6 +42,7 @@ from ._pod import (
     _check_containers,
     _check_env_list,
     _check_tolerations,
+    accept_kubernetes_types,
 )
 
 DEFAULT_SCHEDULER_PORT = 49875
@@ -414,6 +415,7 @@ class MXNetOptions:
             _set(self, name, v.freeze(getattr(self, name)))
 
     def _normalise(self) -> None:
+        accept_kubernetes_types(self, "")
         # Names given as cdk8s-plus objects are stored as plain names, so options stay data.
         _set(
             self,
@@ -567,12 +569,13 @@ class MXNetKwargs(TypedDict, total=False):
     claim_names: ClaimNames
     claim_template_labels: bool
     code: CodeSource | None
-    extra_env: Sequence[EnvVar]
+    # Wider than the fields: k8s and cdk8s-plus types are accepted and stored converted.
+    extra_env: Sequence[EnvVar | K8sEnvVar]
     existing_secret: str | NamedObject | None
     node_selector: Mapping[str, str]
-    tolerations: Sequence[Mapping[str, Any]]
-    affinity: Mapping[str, Any]
-    resources: Resources
+    tolerations: Sequence[TolerationSpec]
+    affinity: AffinitySpec
+    resources: Resources | K8sResources
     security_context: SecurityContext
     liveness_probe: Probe
     readiness_probe: Probe

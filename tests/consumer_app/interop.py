@@ -22,7 +22,7 @@ import cdk8s
 import cdk8s_plus_27 as kplus
 from cdk8s_plus_27 import k8s
 
-from mxnet_construct import MXNetChart, WorkerPool
+from mxnet_construct import Entrypoint, LocalFiles, MXNetChart, WorkerPool
 
 RELEASE = "rel"
 
@@ -98,7 +98,69 @@ def construct_metadata(app: cdk8s.App, out: Path) -> None:
     release(app)
 
 
+def scale_workers(app: cdk8s.App, out: Path) -> None:
+    """A JSON patch scales the workers; every pod's DMLC_NUM_WORKER must follow."""
+    chart = release(app)
+    cdk8s.ApiObject.of(workers(chart)).add_json_patch(cdk8s.JsonPatch.replace("/spec/replicas", 6))
+
+
+def workload_methods(app: cdk8s.App, out: Path) -> None:
+    """The cdk8s-plus workload surface on a role, and k8s/kplus types for pod options."""
+    chart = MXNetChart(
+        app,
+        RELEASE,
+        mode="distributed",
+        server_count=2,
+        worker_count=3,
+        tolerations=[k8s.Toleration(key="gpu", operator="Exists", effect="NoSchedule")],
+        extra_env=[k8s.EnvVar(name="MODE", value="fast")],
+        resources=kplus.ContainerResources(cpu=kplus.CpuResources(request=kplus.Cpu.millis(500))),
+    )
+    pool = workers(chart)
+    exporter = pool.add_container(name="exporter", image="exporter:1", port_number=9100)
+    assert exporter is not None
+    exporter.env.add_variable("LEVEL", kplus.EnvValue.from_value("debug"))
+    pool.pod_metadata.add_label("team", "vision")
+    pool.scheduling.attract(kplus.Node.labeled(kplus.NodeLabelQuery.is_("gpu", "true")))
+    store = kplus.Deployment(chart, "store", containers=[kplus.ContainerProps(image="store:1", port_number=6379)])
+    pool.connections.allow_to(store)
+
+
+def cross_namespace(app: cdk8s.App, out: Path) -> None:
+    """A cdk8s-plus Deployment in another namespace opens a connection to the workers."""
+    chart = MXNetChart(app, RELEASE, mode="distributed", server_count=2, worker_count=3, namespace="ml")
+    monitoring = cdk8s.Chart(app, "monitoring", namespace="monitoring")
+    dashboard = kplus.Deployment(monitoring, "dashboard", containers=[kplus.ContainerProps(image="dash:1")])
+    dashboard.connections.allow_to(workers(chart))
+
+
+def users_objects(app: cdk8s.App, out: Path) -> None:
+    """A user's NetworkPolicy with the id the release uses for its own."""
+    chart = release(app)
+    kplus.NetworkPolicy(chart, "mxnet")
+
+
+def jobset_handle(app: cdk8s.App, out: Path) -> None:
+    """Under the jobset lifecycle, a role's handle patches its replicated job only."""
+    chart = MXNetChart(
+        app,
+        RELEASE,
+        mode="distributed",
+        server_count=2,
+        worker_count=3,
+        lifecycle="jobset",
+        code=LocalFiles(files={"train.py": "print('hi')\n"}),
+        entrypoint=Entrypoint(file="train.py"),
+    )
+    workers(chart).resource.add_json_patch(cdk8s.JsonPatch.add("/spec/template/spec/nodeSelector", {"gpu": "true"}))
+
+
 ROWS: dict[str, Callable[[cdk8s.App, Path], None]] = {
+    "scale-workers": scale_workers,
+    "workload-methods": workload_methods,
+    "cross-namespace": cross_namespace,
+    "users-objects": users_objects,
+    "jobset-handle": jobset_handle,
     "escape-hatch": escape_hatch,
     "org-walk": org_walk,
     "dependency": dependency,

@@ -240,3 +240,26 @@ def test_a_sub_path_removed_after_it_was_opened_is_refused(tmp_path: Path) -> No
         os.close(fd)
         staging.close()
     assert mounts_below(tmp_path) == []
+
+
+@needs_sandbox
+def test_a_container_sees_the_checked_file_sub_path_though_its_directory_was_swapped(
+    canary: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = Sandbox.config
+
+    def config_then_swap(self: Sandbox, pod_: PodPlan, container: ContainerPlan, bundle: Path) -> dict[str, Any]:
+        done = config(self, pod_, container, bundle)
+        if container.name == "c":
+            swap_for_symlink(self.ws.path("pods", pod_.name, "volumes", "data", "conf"), canary)
+        return done
+
+    monkeypatch.setattr(Sandbox, "config", config_then_swap)
+    volumes = [{"name": "data", "emptyDir": {}}]
+    fill = "mkdir /data/conf && echo checked > /data/conf/secret"
+    init = sh("fill", fill, volumeMounts=[{"name": "data", "mountPath": "/data"}])
+    mounts = [{"name": "data", "mountPath": "/conf/app.ini", "subPath": "conf/secret", "readOnly": True}]
+    main = sh("c", "cat /conf/app.ini", volumeMounts=mounts)
+    result, out = run([pod("p", [main], initContainers=[init], volumes=volumes)], isolation="namespaces")
+    assert result.ok, out
+    assert re.search(r"^p +\| checked$", out, re.M) and "host-secret" not in out, out

@@ -197,34 +197,6 @@ def test_staging_mounts_of_a_dead_run_are_detached_and_a_live_run_s_kept(tmp_pat
     assert mounts_below(tmp_path) == []
 
 
-@needs_sandbox
-def test_a_container_sees_the_checked_sub_path_though_it_was_swapped_before_runc_ran(
-    canary: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    config = Sandbox.config
-
-    def config_then_swap(self: Sandbox, pod_: PodPlan, container: ContainerPlan, bundle: Path) -> dict[str, Any]:
-        done = config(self, pod_, container, bundle)
-        if container.name == "c":
-            # The OCI config is written; runc has not mounted anything yet.
-            swap_for_symlink(self.ws.path("claims", "shared", "sub"), canary)
-        return done
-
-    monkeypatch.setattr(Sandbox, "config", config_then_swap)
-    volumes = [{"name": "data", "persistentVolumeClaim": {"claimName": "shared"}}]
-    init = sh(
-        "fill",
-        "mkdir /data/sub && echo checked > /data/sub/orig",
-        volumeMounts=[{"name": "data", "mountPath": "/data"}],
-    )
-    script = "cat /mnt/orig; if [ -e /mnt/secret ]; then echo LEAKED; fi; touch /mnt/owned; ls /mnt"
-    main = sh("c", script, volumeMounts=[{"name": "data", "mountPath": "/mnt", "subPath": "sub"}])
-    result, out = run([pod("p", [main], initContainers=[init], volumes=volumes)], isolation="namespaces")
-    assert re.search(r"^p +\| checked$", out, re.M), out
-    assert "LEAKED" not in out and result.ok, out
-    assert re.search(r"^p +\| owned$", out, re.M), out
-
-
 @needs_root
 def test_a_sub_path_removed_after_it_was_opened_is_refused(tmp_path: Path) -> None:
     (tmp_path / "volume" / "gone").mkdir(parents=True)
@@ -242,19 +214,41 @@ def test_a_sub_path_removed_after_it_was_opened_is_refused(tmp_path: Path) -> No
     assert mounts_below(tmp_path) == []
 
 
-@needs_sandbox
-def test_a_container_sees_the_checked_file_sub_path_though_its_directory_was_swapped(
-    canary: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def swap_after_config(monkeypatch: pytest.MonkeyPatch, parts: tuple[str, ...], canary: Path) -> None:
+    """Swap ``parts`` (of the run directory) for a symlink to ``canary`` once container
+    ``c``'s OCI config is written: runc has not mounted anything yet."""
     config = Sandbox.config
 
     def config_then_swap(self: Sandbox, pod_: PodPlan, container: ContainerPlan, bundle: Path) -> dict[str, Any]:
         done = config(self, pod_, container, bundle)
         if container.name == "c":
-            swap_for_symlink(self.ws.path("pods", pod_.name, "volumes", "data", "conf"), canary)
+            swap_for_symlink(self.ws.path(*parts), canary)
         return done
 
     monkeypatch.setattr(Sandbox, "config", config_then_swap)
+
+
+@needs_sandbox
+def test_a_container_sees_the_checked_sub_path_though_it_was_swapped_before_runc_ran(
+    canary: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    swap_after_config(monkeypatch, ("claims", "shared", "sub"), canary)
+    volumes = [{"name": "data", "persistentVolumeClaim": {"claimName": "shared"}}]
+    fill = "mkdir /data/sub && echo checked > /data/sub/orig"
+    init = sh("fill", fill, volumeMounts=[{"name": "data", "mountPath": "/data"}])
+    script = "cat /mnt/orig; if [ -e /mnt/secret ]; then echo LEAKED; fi; touch /mnt/owned; ls /mnt"
+    main = sh("c", script, volumeMounts=[{"name": "data", "mountPath": "/mnt", "subPath": "sub"}])
+    result, out = run([pod("p", [main], initContainers=[init], volumes=volumes)], isolation="namespaces")
+    assert re.search(r"^p +\| checked$", out, re.M), out
+    assert "LEAKED" not in out and result.ok, out
+    assert re.search(r"^p +\| owned$", out, re.M), out
+
+
+@needs_sandbox
+def test_a_container_sees_the_checked_file_sub_path_though_its_directory_was_swapped(
+    canary: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    swap_after_config(monkeypatch, ("pods", "p", "volumes", "data", "conf"), canary)
     volumes = [{"name": "data", "emptyDir": {}}]
     fill = "mkdir /data/conf && echo checked > /data/conf/secret"
     init = sh("fill", fill, volumeMounts=[{"name": "data", "mountPath": "/data"}])

@@ -386,6 +386,7 @@ def test_the_sandbox_says_why_it_cannot_run(monkeypatch: pytest.MonkeyPatch) -> 
 # Each part alone: the OCI config without runc, the supervisor without a sandbox
 
 
+@needs_root
 def test_the_oci_config_follows_the_pod_spec(tmp_path: Path) -> None:
     from mxnet_construct.runner.sandbox import INNER_DIR, Sandbox
     from mxnet_construct.runner.workspace import Workspace
@@ -437,7 +438,10 @@ def test_the_oci_config_follows_the_pod_spec(tmp_path: Path) -> None:
         mounts = {m["destination"]: m for m in config["mounts"]}
         assert mounts["/app"]["source"] == str(ws.root / "pods" / "p" / "volumes" / "code")
         assert "ro" in mounts["/app"]["options"] and "rw" in mounts["/data"]["options"]
-        assert mounts["/data"]["source"] == str(ws.root / "claims" / "data" / "run1")
+        # A subPath is bound from a staging mount of the checked directory (tests/test_subpath.py).
+        staged, checked = os.stat(mounts["/data"]["source"]), os.stat(ws.root / "claims" / "data" / "run1")
+        assert Path(mounts["/data"]["source"]).parent == ws.private / "subpaths"
+        assert (staged.st_dev, staged.st_ino) == (checked.st_dev, checked.st_ino)
         assert mounts["/dev/shm"]["type"] == "tmpfs" and f"size={2**30}" in mounts["/dev/shm"]["options"]
         assert "ro" in mounts["/usr"]["options"] and "ro" in mounts["/etc"]["options"]
         assert mounts["/opt/python"]["options"][-1] == "ro"
@@ -541,7 +545,10 @@ def test_a_signal_to_run_local_cleans_up_everything(tmp_path: Path, isolation: s
     token = f"{time.time_ns() % 10**6}.{os.getpid()}"
     # A pod that started a process in a session of its own (setsid), and one just waiting.
     script = f"setsid sleep {token}1 & echo started; exec sleep {token}2"
-    path = write_docs(tmp_path, [pod("a", [sh("c", script)]), pod("b", [sh("c", f"sleep {token}3")])])
+    # Its subPath leaves a staging mount in the run directory, to be detached too.
+    sub = {"volumeMounts": [{"name": "v", "mountPath": "/v", "subPath": "s"}]}
+    a = pod("a", [sh("c", script, **sub)], volumes=[{"name": "v", "emptyDir": {}}])
+    path = write_docs(tmp_path, [a, pod("b", [sh("c", f"sleep {token}3")])])
     # A private TMPDIR: other runs on this machine make /tmp/mxnet-run-local-* directories too.
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
@@ -566,6 +573,8 @@ def test_a_signal_to_run_local_cleans_up_everything(tmp_path: Path, isolation: s
     assert started, "the test's own processes are not visible, so it could not see a leak"
     if os.geteuid() == 0:
         assert any(line.startswith("cgroup: ") for line in started), started
+    if isolation == "namespaces":
+        assert any(line.startswith("mount: ") and "/private/subpaths/" in line for line in started), started
     proc.send_signal(signum)
     rest, _ = proc.communicate(timeout=60)
     assert proc.returncode == (143 if signum == signal.SIGTERM else 130), rest

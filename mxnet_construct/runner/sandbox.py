@@ -32,10 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from .host import HOST_ENV, Handle, host_tool, kill_group, run_host
-from .model import ContainerPlan, PodPlan, RunLocalError, Security
+from .model import ContainerPlan, Mount, PodPlan, RunLocalError, Security
 from .network import PodNetwork
 from .seccomp import runtime_default
 from .security import quantity
+from .subpath import Staging, open_below, sweep_stale
 from .validate import hostname
 from .workspace import Workspace, write_new
 
@@ -160,11 +161,13 @@ class Sandbox:
         self.counter = 0
         self.started: list[str] = []
         self.network = network
+        self.staging = Staging(ws.private)
 
     # -- network -------------------------------------------------------------------------
 
     def start(self) -> None:
         """Create the pod network: a namespace per pod, the bridge, rules and DNS."""
+        sweep_stale()
         self.network.start()
 
     # -- containers ----------------------------------------------------------------------
@@ -191,6 +194,19 @@ class Sandbox:
                     target = os.path.relpath(target, "/")
                 link.symlink_to(target)
         return rootfs
+
+    def _source(self, pod: PodPlan, mount: Mount) -> Path:
+        """What runc binds for ``mount``: a subPath through a staging mount (:mod:`.subpath`)."""
+        source = self.ws.mount_source(pod, mount)
+        if not mount.sub_path:
+            return source
+        base = self.ws.volume_dir(pod, pod.volumes[mount.volume])
+        where = f"pod {pod.name} volume {mount.volume!r} subPath {mount.sub_path!r}"
+        fd = open_below(base, str(source.relative_to(base)), where)
+        try:
+            return self.staging.bind(fd, where)
+        finally:
+            os.close(fd)
 
     def config(self, pod: PodPlan, container: ContainerPlan, bundle: Path) -> dict[str, Any]:
         """The OCI runtime config of one container start (``config.json``) in the fresh ``bundle``."""
@@ -219,7 +235,7 @@ class Sandbox:
                 options = ["nosuid", "nodev", "mode=1777", *_tmpfs_size(volume.size)]
                 mounts.append({"destination": mount.path, "type": "tmpfs", "source": "tmpfs", "options": options})
                 continue
-            mounts.append(_bind(self.ws.mount_source(pod, mount), mount.path, read_only=mount.read_only))
+            mounts.append(_bind(self._source(pod, mount), mount.path, read_only=mount.read_only))
         caps = list(sec.capabilities)
         process: dict[str, Any] = {
             "terminal": False,
@@ -303,6 +319,7 @@ class Sandbox:
             run_host([self.runc, "--root", str(self.state), "delete", "--force", ident], timeout=20)
         for ident in self.started:
             _remove_cgroups(ident)
+        self.staging.close()
         self.network.close()
 
     def leftovers(self) -> list[str]:

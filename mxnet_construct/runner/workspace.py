@@ -9,7 +9,8 @@ Two trees, so that no name from a manifest can land on a file of run-local's own
   file systems (``rootfs/<pod>/<init|main>-<container>``) and the size-capped logs.
   Its entries are named by run-local alone (a counter, or a fixed prefix before a
   validated name), so a container named ``home``, ``hosts`` or ``config.json`` is just a
-  container.
+  container. ``subpaths/`` holds the staging binds of subPaths (:mod:`.subpath`) and
+  ``lock`` is locked while the run lives.
 
 Every file run-local writes is created with ``O_CREAT | O_EXCL | O_NOFOLLOW`` (:func:`write_new`):
 something already there, a FIFO or a symlink a container planted, is an error, never
@@ -28,6 +29,7 @@ import tempfile
 from pathlib import Path
 
 from .model import Mount, Plan, PodPlan, RunLocalError, Volume
+from .subpath import hold_lock, unmount_below
 from .validate import inside
 
 
@@ -89,6 +91,8 @@ class Workspace:
         self.private = private_dir(self.root / "private")
         for sub in ("bundles", "rootfs", "logs", "state"):
             private_dir(self.private / sub)
+        # Held until cleanup: a later run detaches staging mounts only of runs that died.
+        self.lock = hold_lock(self.private)
         self.bin = self.root / "bin"
         self.bin.mkdir()
         for name in ("python3", "python"):
@@ -221,6 +225,11 @@ class Workspace:
                 shutil.rmtree(target)
 
     def cleanup(self) -> None:
+        # A staging mount still attached would let rmtree delete through it into a volume.
+        unmount_below(self.private)
+        if self.lock >= 0:
+            os.close(self.lock)
+            self.lock = -1
         if self.keep:
             return
         # Mount points of a crashed sandbox could still be busy; never follow them.

@@ -100,7 +100,7 @@ def test_evaluate_checks_the_issues_budgets() -> None:
     assert by_name["default app / floor (CPU)"]["ok"] is True
     assert derived["app_cpu_ratio"] == pytest.approx(1.1)
 
-    derived, checks = synth.evaluate(_results(40, 50, 70), (1, 10, 100), ["library", "baseline"])
+    derived, checks = synth.evaluate(_results(45, 50, 70), (1, 10, 100), ["library", "baseline"])
     by_name = {c["budget"]: c for c in checks}
     assert by_name["library / naive tree-native baseline, per release (wall)"]["ok"] is False
     assert by_name["library / helm template, per release (wall)"]["ok"] is False

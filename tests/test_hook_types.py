@@ -12,10 +12,7 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
-import subprocess
-import sys
 import textwrap
 import typing
 from pathlib import Path
@@ -27,7 +24,7 @@ import pytest
 from cdk8s_plus_27 import k8s
 
 from mxnet_construct import _pod_parts, k8s_types, roles
-from tests.helpers import ROOT, find, pod_spec, synth, validate_documents
+from tests.helpers import find, mypy_strict, pod_spec, synth, validate_documents
 from tests.k8s_wide_structs import wide_container, wide_pod_spec
 
 HOLDERS = ("PodSpec", "Container", "EphemeralContainer")
@@ -166,27 +163,7 @@ SNIPPETS = {"documented": docstring_example(), "structs": STRUCT_HOOK, "bad": BA
 @pytest.fixture(scope="module")
 def mypy_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     """``mypy --strict`` once over every snippet, against this checkout; error lines per snippet."""
-    src = tmp_path_factory.mktemp("hook_types")
-    for name, text in SNIPPETS.items():
-        (src / f"{name}.py").write_text(text)
-    mypy = [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--config-file", "/dev/null"]
-    proc = subprocess.run(
-        [*mypy, "--cache-dir", str(src / ".cache"), *(str(src / f"{name}.py") for name in SNIPPETS)],
-        capture_output=True,
-        text=True,
-        cwd=src,
-        env=dict(os.environ, MYPYPATH=str(ROOT)),
-        timeout=600,
-    )
-    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
-    errors: dict[str, list[str]] = {name: [] for name in SNIPPETS}
-    for line in proc.stdout.splitlines():
-        match = re.match(r".*?(\w+)\.py:(\d+): (error|note): (.*)", line)
-        assert match, line
-        name, lineno, level, message = match.groups()
-        if level == "error":
-            errors[name].append(f"{SNIPPETS[name].splitlines()[int(lineno) - 1].strip()}  <- {message}")
-    return errors
+    return mypy_strict(SNIPPETS, tmp_path_factory.mktemp("hook_types"))
 
 
 def test_the_documented_example_passes_mypy_strict(mypy_errors: dict[str, list[str]]) -> None:

@@ -13,8 +13,6 @@
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
 import sys
 import textwrap
@@ -28,7 +26,7 @@ import pytest
 from cdk8s_plus_27 import k8s
 
 from mxnet_construct import MXNetChart, MXNetOptions, _pod_parts, k8s_types
-from tests.helpers import ROOT, find, pod_spec, synth, validate_documents
+from tests.helpers import ROOT, find, mypy_strict, pod_spec, synth, validate_documents
 from tests.k8s_wide_structs import wide_container, wide_pod_spec
 
 GENERATOR = ROOT / "scripts" / "gen_k8s_types.py"
@@ -499,38 +497,7 @@ def mypy_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str
         "pool_bad": POOL_HEADER + BAD_OVERRIDE.format(base="WorkerPool"),
         "sidecars": SIDECARS,
     }
-    for name, text in snippets.items():
-        (src / f"{name}.py").write_text(text)
-    env = dict(os.environ, MYPYPATH=str(ROOT))
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-error-summary",
-            "--config-file",
-            "/dev/null",
-            "--cache-dir",
-            str(src / ".cache"),
-            *(str(src / f"{name}.py") for name in snippets),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=src,
-        env=env,
-        timeout=600,
-    )
-    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
-    results: dict[str, list[str]] = {name: [] for name in snippets}
-    for line in proc.stdout.splitlines():
-        match = re.match(r".*?([a-z_]+)\.py:(\d+): (error|note): (.*)", line)
-        assert match, line
-        name, lineno, level, message = match.groups()
-        if level == "note":
-            continue
-        source = snippets[name].splitlines()[int(lineno) - 1]
-        results[name].append(f"{source.strip()}  <- {message}")
+    results = mypy_strict(snippets, src)
     results["__sources__"] = [json.dumps(snippets)]
     return results
 

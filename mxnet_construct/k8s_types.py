@@ -7,9 +7,54 @@ Each ``TypedDict`` uses the Kubernetes JSON field names (``volumeMounts``, not
 ``volume_mounts``), so mypy catches a misspelt key or a wrongly typed value in a
 ``pod_template()`` override. :data:`FIELDS` is the same information for checks at run
 time (see :mod:`mxnet_construct._pod_parts`).
+
+The fields of ``PodSpec``, ``Container`` and ``EphemeralContainer`` also take the
+matching ``cdk8s_plus_27.k8s`` struct (``containers: list[Container | k8s.Container]``):
+the hook's result is converted to JSON wherever one stands. Reading such a field back
+gives the union, so narrow an entry with ``isinstance(c, dict)`` before indexing it.
 """
 
-from typing import Any, Final, Required, TypeAlias, TypedDict
+from typing import TYPE_CHECKING, Any, Final, Required, TypeAlias, TypedDict
+
+if TYPE_CHECKING:
+    from cdk8s_plus_27 import k8s
+else:
+    # Importing jsii here would start Node for every user of the package. At run time
+    # ``k8s`` names inert stand-ins, so the annotations still evaluate and
+    # ``typing.get_type_hints`` works; only type checkers see the real structs.
+    from types import SimpleNamespace
+
+    k8s = SimpleNamespace(
+        **{
+            name: type(name, (), {"__module__": "cdk8s_plus_27.k8s"})
+            for name in (
+                "Affinity",
+                "Container",
+                "ContainerPort",
+                "ContainerResizePolicy",
+                "EnvFromSource",
+                "EnvVar",
+                "EphemeralContainer",
+                "HostAlias",
+                "Lifecycle",
+                "LocalObjectReference",
+                "PodDnsConfig",
+                "PodOs",
+                "PodReadinessGate",
+                "PodResourceClaim",
+                "PodSchedulingGate",
+                "PodSecurityContext",
+                "Probe",
+                "ResourceRequirements",
+                "SecurityContext",
+                "Toleration",
+                "TopologySpreadConstraint",
+                "Volume",
+                "VolumeDevice",
+                "VolumeMount",
+            )
+        }
+    )
 
 Quantity: TypeAlias = str | int | float
 """A resource quantity: ``"500m"``, ``"1Gi"``, ``2`` or ``0.5``."""
@@ -387,26 +432,26 @@ class Container(TypedDict, total=False):
 
     args: list[str]
     command: list[str]
-    env: list[EnvVar]
-    envFrom: list[EnvFromSource]
+    env: list[EnvVar | k8s.EnvVar]
+    envFrom: list[EnvFromSource | k8s.EnvFromSource]
     image: str
     imagePullPolicy: str
-    lifecycle: Lifecycle
-    livenessProbe: Probe
+    lifecycle: Lifecycle | k8s.Lifecycle
+    livenessProbe: Probe | k8s.Probe
     name: Required[str]
-    ports: list[ContainerPort]
-    readinessProbe: Probe
-    resizePolicy: list[ContainerResizePolicy]
-    resources: ResourceRequirements
-    securityContext: SecurityContext
-    startupProbe: Probe
+    ports: list[ContainerPort | k8s.ContainerPort]
+    readinessProbe: Probe | k8s.Probe
+    resizePolicy: list[ContainerResizePolicy | k8s.ContainerResizePolicy]
+    resources: ResourceRequirements | k8s.ResourceRequirements
+    securityContext: SecurityContext | k8s.SecurityContext
+    startupProbe: Probe | k8s.Probe
     stdin: bool
     stdinOnce: bool
     terminationMessagePath: str
     terminationMessagePolicy: str
     tty: bool
-    volumeDevices: list[VolumeDevice]
-    volumeMounts: list[VolumeMount]
+    volumeDevices: list[VolumeDevice | k8s.VolumeDevice]
+    volumeMounts: list[VolumeMount | k8s.VolumeMount]
     workingDir: str
 
 
@@ -415,27 +460,27 @@ class EphemeralContainer(TypedDict, total=False):
 
     args: list[str]
     command: list[str]
-    env: list[EnvVar]
-    envFrom: list[EnvFromSource]
+    env: list[EnvVar | k8s.EnvVar]
+    envFrom: list[EnvFromSource | k8s.EnvFromSource]
     image: str
     imagePullPolicy: str
-    lifecycle: Lifecycle
-    livenessProbe: Probe
+    lifecycle: Lifecycle | k8s.Lifecycle
+    livenessProbe: Probe | k8s.Probe
     name: Required[str]
-    ports: list[ContainerPort]
-    readinessProbe: Probe
-    resizePolicy: list[ContainerResizePolicy]
-    resources: ResourceRequirements
-    securityContext: SecurityContext
-    startupProbe: Probe
+    ports: list[ContainerPort | k8s.ContainerPort]
+    readinessProbe: Probe | k8s.Probe
+    resizePolicy: list[ContainerResizePolicy | k8s.ContainerResizePolicy]
+    resources: ResourceRequirements | k8s.ResourceRequirements
+    securityContext: SecurityContext | k8s.SecurityContext
+    startupProbe: Probe | k8s.Probe
     stdin: bool
     stdinOnce: bool
     targetContainerName: str
     terminationMessagePath: str
     terminationMessagePolicy: str
     tty: bool
-    volumeDevices: list[VolumeDevice]
-    volumeMounts: list[VolumeMount]
+    volumeDevices: list[VolumeDevice | k8s.VolumeDevice]
+    volumeMounts: list[VolumeMount | k8s.VolumeMount]
     workingDir: str
 
 
@@ -942,44 +987,44 @@ class PodSpec(TypedDict, total=False):
     """PodSpec is a description of a pod."""
 
     activeDeadlineSeconds: int
-    affinity: Affinity
+    affinity: Affinity | k8s.Affinity
     automountServiceAccountToken: bool
-    containers: Required[list[Container]]
-    dnsConfig: PodDNSConfig
+    containers: Required[list[Container | k8s.Container]]
+    dnsConfig: PodDNSConfig | k8s.PodDnsConfig
     dnsPolicy: str
     enableServiceLinks: bool
-    ephemeralContainers: list[EphemeralContainer]
-    hostAliases: list[HostAlias]
+    ephemeralContainers: list[EphemeralContainer | k8s.EphemeralContainer]
+    hostAliases: list[HostAlias | k8s.HostAlias]
     hostIPC: bool
     hostNetwork: bool
     hostPID: bool
     hostUsers: bool
     hostname: str
-    imagePullSecrets: list[LocalObjectReference]
-    initContainers: list[Container]
+    imagePullSecrets: list[LocalObjectReference | k8s.LocalObjectReference]
+    initContainers: list[Container | k8s.Container]
     nodeName: str
     nodeSelector: dict[str, str]
-    os: PodOS
+    os: PodOS | k8s.PodOs
     overhead: dict[str, Quantity]
     preemptionPolicy: str
     priority: int
     priorityClassName: str
-    readinessGates: list[PodReadinessGate]
-    resourceClaims: list[PodResourceClaim]
+    readinessGates: list[PodReadinessGate | k8s.PodReadinessGate]
+    resourceClaims: list[PodResourceClaim | k8s.PodResourceClaim]
     restartPolicy: str
     runtimeClassName: str
     schedulerName: str
-    schedulingGates: list[PodSchedulingGate]
-    securityContext: PodSecurityContext
+    schedulingGates: list[PodSchedulingGate | k8s.PodSchedulingGate]
+    securityContext: PodSecurityContext | k8s.PodSecurityContext
     serviceAccount: str
     serviceAccountName: str
     setHostnameAsFQDN: bool
     shareProcessNamespace: bool
     subdomain: str
     terminationGracePeriodSeconds: int
-    tolerations: list[Toleration]
-    topologySpreadConstraints: list[TopologySpreadConstraint]
-    volumes: list[Volume]
+    tolerations: list[Toleration | k8s.Toleration]
+    topologySpreadConstraints: list[TopologySpreadConstraint | k8s.TopologySpreadConstraint]
+    volumes: list[Volume | k8s.Volume]
 
 
 class PodTemplateSpec(TypedDict, total=False):

@@ -209,8 +209,10 @@ class RoleConstruct(PodEdits, Construct):
 
         Override it and edit what ``super().pod_template()`` returns. It is typed with the
         Kubernetes TypedDicts of :mod:`mxnet_construct.k8s_types`, in the YAML spelling, so
-        mypy flags ``volume_mounts`` or ``priorityClassName: 5``; typed ``cdk8s_plus_27.k8s``
-        structs (``k8s.Container(...)``) are accepted wherever a part goes. What the hook
+        mypy flags ``volume_mounts`` or ``priorityClassName: 5``. The pod's and the containers'
+        parts also take the matching ``cdk8s_plus_27.k8s`` struct (``k8s.Container(...)`` in
+        ``containers``, ``k8s.Toleration`` in ``tolerations``); a read of such a field is typed
+        as either, so narrow an entry with ``isinstance(c, dict)`` before indexing it. What the hook
         returns is checked (a misspelt key is a ``ValueError`` naming it) and converted to
         plain JSON, and every container in it gets the restricted securityContext defaults.
         It is called once, when the chart builds the role's objects. The result is a fresh

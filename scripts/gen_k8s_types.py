@@ -2,12 +2,17 @@
 
 Run it as ``make k8s-types`` (or ``python scripts/gen_k8s_types.py``). The source is the
 Kubernetes 1.27 JSON schema that the ``kubernetes-validate`` package ships (already in the dev
-environment), so no network is needed and the output depends only on that package's version.
+environment), so no network is needed and the output depends only on that package's version
+and on the struct class names of the installed ``cdk8s-plus-27`` (read from its source text:
+nothing is imported, so no Node process starts).
 
 The generated module holds, for ``PodTemplateSpec`` and every type reachable from it:
 
 - a ``TypedDict`` (``total=False``, required fields as ``Required[...]``) in the Kubernetes
-  JSON spelling, so a typo in a subclass hook is a mypy error;
+  JSON spelling, so a typo in a subclass hook is a mypy error. The fields of the pod and its
+  containers (:data:`STRUCT_HOLDERS`) also admit the matching ``cdk8s_plus_27.k8s`` struct
+  (``containers: list[Container | k8s.Container]``), because the hook's result is converted
+  at run time wherever a struct stands;
 - one line of a runtime table, ``FIELDS``, that :mod:`mxnet_construct._pod_parts` parses to
   check dicts and convert cdk8s-plus structs. The table is a string per type rather than
   nested dicts, so importing the module stays cheap: it is parsed only when first used.
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,6 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "mxnet_construct" / "k8s_types.py"
 KUBERNETES_VERSION = "v1.27.0"
 ROOT_TYPE = "io.k8s.api.core.v1.PodTemplateSpec"
+
+# Types whose object-typed fields also take a cdk8s_plus_27.k8s struct: the parts a
+# ``pod_template()`` hook adds (containers, volumes, tolerations, env, probes, ...). Deeper
+# types stay dict-only so reading them needs no narrowing; PodTemplateSpec's metadata and
+# spec stay dicts so ``pod["spec"]["containers"]`` needs none either.
+STRUCT_HOLDERS = ("io.k8s.api.core.v1.PodSpec", "io.k8s.api.core.v1.Container", "io.k8s.api.core.v1.EphemeralContainer")
 
 # Schema types with no properties of their own, and how each is written in Python and in
 # the runtime table.
@@ -106,19 +118,45 @@ def reachable(defs: dict[str, Any], root: str) -> list[str]:
     return names
 
 
+def k8s_struct_names() -> dict[str, str]:
+    """Lowercased name -> class name of every class in ``cdk8s_plus_27.k8s``.
+
+    jsii spells acronyms as words (``PodDnsConfig`` for ``PodDNSConfig``); the lowercase
+    forms agree. Read from the module's source so the generator never starts Node.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("cdk8s_plus_27")
+    if spec is None or spec.origin is None:
+        raise SystemExit("cdk8s-plus-27 is not installed: run `make setup`")
+    source = (Path(spec.origin).parent / "k8s" / "__init__.py").read_text()
+    return {name.lower(): name for name in re.findall(r"^class (\w+)\b", source, flags=re.MULTILINE)}
+
+
 def _types(prop: dict[str, Any]) -> list[str]:
     kind = prop.get("type", [])
     return [kind] if isinstance(kind, str) else list(kind)
 
 
-def field_type(prop: dict[str, Any]) -> tuple[str, str]:
-    """(Python annotation, runtime table spec) of one schema property."""
+def field_type(prop: dict[str, Any], structs: dict[str, str] | None = None) -> tuple[str, str]:
+    """(Python annotation, runtime table spec) of one schema property.
+
+    With ``structs`` (see :func:`k8s_struct_names`), an object type, or a list of one, also
+    admits its ``cdk8s_plus_27.k8s`` struct.
+    """
     name = ref_name(prop)
     if name is not None:
-        return SCALAR_REFS.get(name, (short(name), short(name)))
+        if name in SCALAR_REFS:
+            return SCALAR_REFS[name]
+        if structs is None:
+            return short(name), short(name)
+        struct = structs.get(short(name).lower())
+        if struct is None:
+            raise SystemExit(f"cdk8s_plus_27.k8s has no struct for {short(name)}")
+        return f"{short(name)} | k8s.{struct}", short(name)
     kinds = _types(prop)
     if "array" in kinds:
-        py, spec = field_type(prop["items"])
+        py, spec = field_type(prop["items"], structs)
         return f"list[{py}]", f"[{spec}]"
     if "object" in kinds:
         values = prop.get("additionalProperties")
@@ -148,9 +186,15 @@ def summary(description: str) -> str:
     return sentence
 
 
-def render(defs: dict[str, Any], source: str) -> str:
+def render(defs: dict[str, Any], source: str, structs: dict[str, str]) -> str:
     """The whole text of ``k8s_types.py``."""
     names = reachable(defs, ROOT_TYPE)
+    annotations = {
+        (name, prop_name): field_type(prop, structs if name in STRUCT_HOLDERS else None)
+        for name in names
+        for prop_name, prop in defs[name]["properties"].items()
+    }
+    used = sorted({m for py, _ in annotations.values() for m in re.findall(r"\bk8s\.(\w+)", py)})
     out = [
         f'"""Typed Kubernetes {KUBERNETES_VERSION[1:]} pod parts: ``PodTemplateSpec`` and every type it reaches.',
         "",
@@ -161,9 +205,31 @@ def render(defs: dict[str, Any], source: str) -> str:
         "``volume_mounts``), so mypy catches a misspelt key or a wrongly typed value in a",
         "``pod_template()`` override. :data:`FIELDS` is the same information for checks at run",
         "time (see :mod:`mxnet_construct._pod_parts`).",
+        "",
+        "The fields of ``PodSpec``, ``Container`` and ``EphemeralContainer`` also take the",
+        "matching ``cdk8s_plus_27.k8s`` struct (``containers: list[Container | k8s.Container]``):",
+        "the hook's result is converted to JSON wherever one stands. Reading such a field back",
+        "gives the union, so narrow an entry with ``isinstance(c, dict)`` before indexing it.",
         '"""',
         "",
-        "from typing import Any, Final, Required, TypeAlias, TypedDict",
+        "from typing import TYPE_CHECKING, Any, Final, Required, TypeAlias, TypedDict",
+        "",
+        "if TYPE_CHECKING:",
+        "    from cdk8s_plus_27 import k8s",
+        "else:",
+        "    # Importing jsii here would start Node for every user of the package. At run time",
+        "    # ``k8s`` names inert stand-ins, so the annotations still evaluate and",
+        "    # ``typing.get_type_hints`` works; only type checkers see the real structs.",
+        "    from types import SimpleNamespace",
+        "",
+        "    k8s = SimpleNamespace(",
+        "        **{",
+        '            name: type(name, (), {"__module__": "cdk8s_plus_27.k8s"})',
+        "            for name in (",
+        *(f'                "{name}",' for name in used),
+        "            )",
+        "        }",
+        "    )",
         "",
         "Quantity: TypeAlias = str | int | float",
         '"""A resource quantity: ``"500m"``, ``"1Gi"``, ``2`` or ``0.5``."""',
@@ -177,8 +243,8 @@ def render(defs: dict[str, Any], source: str) -> str:
         out += ["", "", f"class {short(name)}(TypedDict, total=False):"]
         out += [f'    """{summary(schema.get("description", short(name)))}"""', ""]
         specs = []
-        for prop_name, prop in schema["properties"].items():
-            py, spec = field_type(prop)
+        for prop_name in schema["properties"]:
+            py, spec = annotations[name, prop_name]
             mark = "!" if prop_name in required else ""
             out.append(f"    {prop_name}: {f'Required[{py}]' if mark else py}")
             specs.append(f"{prop_name}{mark}:{spec}")
@@ -206,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     import kubernetes_validate.version
 
     source = f"kubernetes-validate {kubernetes_validate.version.__version__}"
-    text = render(load_definitions(schema_path()), source)
+    text = render(load_definitions(schema_path()), source, k8s_struct_names())
     if args.check:
         current = args.output.read_text() if args.output.exists() else ""
         if current != text:

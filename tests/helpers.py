@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -110,3 +114,31 @@ def make_chart(factory: Callable[..., cdk8s.Chart] | None = None, release: str =
 
     app = cdk8s.Testing.app()
     return (factory or MXNetChart)(app, release, **kwargs)
+
+
+def mypy_strict(snippets: dict[str, str], workdir: Path) -> dict[str, list[str]]:
+    """Runs ``mypy --strict`` once over Python snippets against this checkout.
+
+    Returns each snippet's errors as ``"<source line>  <- <message>"``, so a test can
+    assert which lines fail and why. One run for all snippets: mypy's start-up dominates.
+    """
+    for name, text in snippets.items():
+        (workdir / f"{name}.py").write_text(text)
+    mypy = [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--config-file", "/dev/null"]
+    proc = subprocess.run(
+        [*mypy, "--cache-dir", str(workdir / ".cache"), *(str(workdir / f"{name}.py") for name in snippets)],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env=dict(os.environ, MYPYPATH=str(ROOT)),
+        timeout=600,
+    )
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    errors: dict[str, list[str]] = {name: [] for name in snippets}
+    for line in proc.stdout.splitlines():
+        match = re.match(r".*?(\w+)\.py:(\d+): (error|note): (.*)", line)
+        assert match, line
+        name, lineno, level, message = match.groups()
+        if level == "error":
+            errors[name].append(f"{snippets[name].splitlines()[int(lineno) - 1].strip()}  <- {message}")
+    return errors

@@ -206,6 +206,9 @@ def test_typed_hook_changes_the_workers_pods(consumer: Consumer, tmp_path: Path)
     workers = find(docs, "StatefulSet", f"{FULLNAME}-worker")
     assert {"name": "traces", "mountPath": "/traces"} in containers(workers)["mxnet"]["volumeMounts"]
     assert {"name": "traces", "emptyDir": {}} in pod_spec(workers)["volumes"]
+    # k8s structs in the hook's result land as plain Kubernetes JSON.
+    assert {"name": "TRACE_DIR", "value": "/traces"} in containers(workers)["mxnet"]["env"]
+    assert {"key": "tracing", "operator": "Exists"} in pod_spec(workers)["tolerations"]
     servers = find(docs, "StatefulSet", f"{FULLNAME}-server")
     assert "traces" not in {v["name"] for v in pod_spec(servers).get("volumes", [])}
 

@@ -13,8 +13,6 @@
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
 import sys
 import textwrap
@@ -28,7 +26,7 @@ import pytest
 from cdk8s_plus_27 import k8s
 
 from mxnet_construct import MXNetChart, MXNetOptions, _pod_parts, k8s_types
-from tests.helpers import ROOT, find, pod_spec, synth, validate_documents
+from tests.helpers import ROOT, find, mypy_strict, pod_spec, synth, validate_documents
 from tests.k8s_wide_structs import wide_container, wide_pod_spec
 
 GENERATOR = ROOT / "scripts" / "gen_k8s_types.py"
@@ -106,14 +104,21 @@ def test_reaches_everything_a_pod_template_uses() -> None:
     ("cls", "field", "annotation"),
     [
         (k8s_types.Container, "name", typing.Required[str]),
-        (k8s_types.Container, "volumeMounts", list[k8s_types.VolumeMount]),
-        (k8s_types.Container, "ports", list[k8s_types.ContainerPort]),
+        # The pod's and the containers' parts also take the k8s struct (a stand-in at run time).
+        (k8s_types.Container, "volumeMounts", list[k8s_types.VolumeMount | k8s_types.k8s.VolumeMount]),
+        (k8s_types.Container, "ports", list[k8s_types.ContainerPort | k8s_types.k8s.ContainerPort]),
+        (k8s_types.Container, "resources", k8s_types.ResourceRequirements | k8s_types.k8s.ResourceRequirements),
+        (k8s_types.PodSpec, "dnsConfig", k8s_types.PodDNSConfig | k8s_types.k8s.PodDnsConfig),
+        # Deeper types, and the template's own metadata and spec, stay dicts: reading needs no narrowing.
+        (k8s_types.Affinity, "nodeAffinity", k8s_types.NodeAffinity),
+        (k8s_types.PodTemplateSpec, "spec", k8s_types.PodSpec),
+        (k8s_types.PodTemplateSpec, "metadata", k8s_types.ObjectMeta),
         (k8s_types.ContainerPort, "containerPort", typing.Required[int]),
         (k8s_types.ResourceRequirements, "limits", dict[str, str | int | float]),
         (k8s_types.HTTPGetAction, "port", typing.Required[int | str]),
         (k8s_types.ObjectMeta, "labels", dict[str, str]),
         (k8s_types.ObjectMeta, "creationTimestamp", str),
-        (k8s_types.PodSpec, "containers", typing.Required[list[k8s_types.Container]]),
+        (k8s_types.PodSpec, "containers", typing.Required[list[k8s_types.Container | k8s_types.k8s.Container]]),
         (k8s_types.PodSpec, "priorityClassName", str),
         (k8s_types.PodSpec, "priority", int),
         (k8s_types.PodSpec, "hostNetwork", bool),
@@ -423,6 +428,8 @@ def test_dict_sidecars_and_type_hints_need_no_jsii() -> None:
 # --- mypy ---------------------------------------------------------------------------------
 
 STUB_BASE = """
+from cdk8s_plus_27 import k8s
+
 from mxnet_construct import k8s_types
 
 
@@ -436,9 +443,12 @@ GOOD_OVERRIDE = """
 class Traced({base}):
     def pod_template(self) -> k8s_types.PodTemplateSpec:
         pod = super().pod_template()
-        pod["spec"]["containers"][0]["volumeMounts"] = []
+        main = pod["spec"]["containers"][0]
+        assert isinstance(main, dict)  # the list may also hold k8s.Container structs
+        main["volumeMounts"] = []
         pod["spec"]["priorityClassName"] = "high"
         pod["spec"]["containers"].append({{"name": "tracer", "image": "t:1", "resources": {{"limits": {{"cpu": "1"}}}}}})
+        pod["spec"]["containers"].append(k8s.Container(name="k", image="k:1"))
         return pod
 """
 
@@ -447,14 +457,19 @@ BAD_OVERRIDE = """
 class Traced({base}):
     def pod_template(self) -> k8s_types.PodTemplateSpec:
         pod = super().pod_template()
-        pod["spec"]["containers"][0]["volume_mounts"] = []  # BAD
+        main = pod["spec"]["containers"][0]
+        main["image"] = "unnarrowed"  # BAD
+        assert isinstance(main, dict)
+        main["volume_mounts"] = []  # BAD
         pod["spec"]["priorityClassName"] = 5  # BAD
         pod["spec"]["containers"].append({{"name": "tracer", "image": "t:1", "resource": {{}}}})  # BAD
+        pod["spec"]["containers"].append(k8s.Volume(name="v"))  # BAD
+        pod["spec"]["volumes"] = [k8s.Container(name="c")]  # BAD
         pod["metadata"]["labels"] = {{"a": 1}}  # BAD
         return pod
 """
 
-POOL_HEADER = "from mxnet_construct import k8s_types\nfrom mxnet_construct.roles import WorkerPool\n"
+POOL_HEADER = "from cdk8s_plus_27 import k8s\n\nfrom mxnet_construct import k8s_types\nfrom mxnet_construct.roles import WorkerPool\n"
 
 SIDECARS = """
 import cdk8s
@@ -482,38 +497,7 @@ def mypy_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str
         "pool_bad": POOL_HEADER + BAD_OVERRIDE.format(base="WorkerPool"),
         "sidecars": SIDECARS,
     }
-    for name, text in snippets.items():
-        (src / f"{name}.py").write_text(text)
-    env = dict(os.environ, MYPYPATH=str(ROOT))
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-error-summary",
-            "--config-file",
-            "/dev/null",
-            "--cache-dir",
-            str(src / ".cache"),
-            *(str(src / f"{name}.py") for name in snippets),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=src,
-        env=env,
-        timeout=600,
-    )
-    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
-    results: dict[str, list[str]] = {name: [] for name in snippets}
-    for line in proc.stdout.splitlines():
-        match = re.match(r".*?([a-z_]+)\.py:(\d+): (error|note): (.*)", line)
-        assert match, line
-        name, lineno, level, message = match.groups()
-        if level == "note":
-            continue
-        source = snippets[name].splitlines()[int(lineno) - 1]
-        results[name].append(f"{source.strip()}  <- {message}")
+    results = mypy_strict(snippets, src)
     results["__sources__"] = [json.dumps(snippets)]
     return results
 

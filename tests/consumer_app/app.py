@@ -43,7 +43,7 @@ class MeteredWorkers(WorkerPool):
     def pod_template(self) -> PodTemplateSpec:
         pod = super().pod_template()
         containers = pod["spec"]["containers"]
-        main = next(c for c in containers if c["name"] == "mxnet")
+        main = next(c for c in containers if isinstance(c, dict) and c["name"] == "mxnet")
         main["resources"] = worker_resources()
         containers.append(metrics_sidecar())
         return pod

@@ -17,6 +17,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cdk8s
 import cdk8s_plus_27 as kplus
@@ -27,9 +28,9 @@ from mxnet_construct import Entrypoint, LocalFiles, MXNetChart, WorkerPool
 RELEASE = "rel"
 
 
-def release(app: cdk8s.App) -> MXNetChart:
-    """The release every row starts from."""
-    return MXNetChart(app, RELEASE, mode="distributed", server_count=2, worker_count=3)
+def release(app: cdk8s.App, **extra: Any) -> MXNetChart:
+    """The release every row starts from, with ``extra`` chart keywords."""
+    return MXNetChart(app, RELEASE, mode="distributed", server_count=2, worker_count=3, **extra)
 
 
 def workers(chart: MXNetChart) -> WorkerPool:
@@ -142,12 +143,8 @@ def users_objects(app: cdk8s.App, out: Path) -> None:
 
 def jobset_handle(app: cdk8s.App, out: Path) -> None:
     """Under the jobset lifecycle, a role's handle patches its replicated job only."""
-    chart = MXNetChart(
+    chart = release(
         app,
-        RELEASE,
-        mode="distributed",
-        server_count=2,
-        worker_count=3,
         lifecycle="jobset",
         code=LocalFiles(files={"train.py": "print('hi')\n"}),
         entrypoint=Entrypoint(file="train.py"),

@@ -187,6 +187,15 @@ def test_the_timeout_must_be_finite_and_positive(
     assert "Traceback" not in err
 
 
+def test_a_bad_option_and_a_bad_manifest_are_reported_together(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = write_docs(tmp_path, [pod("p", [sh("c", "exit 0", ports=[{"containerPort": 1, "hostPort": 1}])])])
+    assert main(["run-local", str(bad), "--timeout=nan", "--isolation", "none"]) == 2
+    err = capsys.readouterr().err
+    assert "option --timeout: nan" in err and "hostPort: 1: baseline Pod Security Standard" in err
+
+
 def test_refused_input_exits_2_and_a_failed_run_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     failing = write_docs(tmp_path, [pod("p", [sh("c", "exit 3")])], "fail.k8s.yaml")
     args = ["--isolation", "none", "--python", sys.executable, "--no-audit"]

@@ -120,10 +120,11 @@ def test_a_kill_after_the_run_ended_fails_the_run_saying_when_it_ended() -> None
 
 
 def test_a_kill_of_a_pod_that_had_ended_fails_the_run() -> None:
-    result, out = run([worker("w", "true"), pod("other", [sh("c", "sleep 2")])], kill=["worker:0@1"])
+    # w has 3 s to end before the kill is due, also on a loaded machine.
+    result, out = run([worker("w", "true"), pod("other", [sh("c", "sleep 5")])], kill=["worker:0@3"])
     assert {p.status for p in result.pods} == {"Succeeded"}
     assert not result.ok, out
-    assert "--kill worker:0@1 never fired: at 1.0s pod w had ended (Succeeded at " in result.reason
+    assert "--kill worker:0@3 never fired: at 3.0s pod w had ended (Succeeded at " in result.reason
     event = next(e for e in result.events if e.kind == "kill")
     assert "never fired" in event.text and "nothing killed" in event.text
 

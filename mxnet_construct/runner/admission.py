@@ -115,7 +115,7 @@ def load(paths: Iterable[str | os.PathLike[str]]) -> list[dict[str, Any]]:
 # -- options -----------------------------------------------------------------------------
 
 
-def check_timing(timeout: object, stall: object) -> None:
+def timing_problems(timeout: object, stall: object) -> list[Problem]:
     """``--timeout`` and ``--stall`` finite, positive and bounded (``--kill`` times: :mod:`.faults`)."""
     problems = []
     for name, value in (("--timeout", timeout), ("--stall", stall)):
@@ -123,8 +123,7 @@ def check_timing(timeout: object, stall: object) -> None:
         if number is None or not math.isfinite(number) or not 0 < number <= MAX_TIMEOUT:
             rule = f"give a finite number of seconds above 0 and at most {MAX_TIMEOUT:g} (7 days)"
             problems.append(Problem("option", name, value, rule))
-    if problems:
-        raise AdmissionError(problems)
+    return problems
 
 
 # -- documents ---------------------------------------------------------------------------
@@ -199,9 +198,10 @@ def _check_document(doc: Mapping[str, Any], name: str) -> tuple[list[Problem], i
     return problems, pods
 
 
-def admit(docs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The documents, admitted (explicit nulls dropped), or :class:`AdmissionError` with every problem."""
-    problems: list[Problem] = []
+def admit(docs: Sequence[Mapping[str, Any]], options: Sequence[Problem] = ()) -> list[dict[str, Any]]:
+    """The documents, admitted (explicit nulls dropped), or :class:`AdmissionError` with every
+    problem, those of the run's ``options`` (:func:`timing_problems`) first."""
+    problems: list[Problem] = list(options)
     admitted: list[dict[str, Any]] = []
     pods = 0
     for doc in docs:

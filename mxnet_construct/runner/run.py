@@ -198,8 +198,9 @@ def run_local(
     """
     if isolation not in ISOLATIONS:
         raise RunLocalError(f"isolation: {isolation!r} is not valid; use one of {', '.join(ISOLATIONS)}")
-    admission.check_timing(timeout, stall)
-    docs = admission.admit(admission.load(paths) + [dict(d) for d in documents or ()])
+    docs = admission.admit(
+        admission.load(paths) + [dict(d) for d in documents or ()], admission.timing_problems(timeout, stall)
+    )
     if code is not None:
         docs = without_clone_inputs(docs)
     notes: list[str] = []

@@ -9,6 +9,7 @@ that after its timeout; so before any pod starts the interpreter must import ``m
 from __future__ import annotations
 
 import importlib.util
+import os
 import posixpath
 import shutil
 import subprocess
@@ -65,6 +66,18 @@ def choose_python(python: str | None) -> tuple[str, str]:
 def default_python() -> str:
     """The interpreter ``python3`` maps to when ``--python`` is not given (:func:`choose_python`)."""
     return choose_python(None)[0]
+
+
+def resolve_python(interpreter: str) -> str:
+    """The interpreter's path as the pods will run it (found in the base PATH when bare)."""
+    found = shutil.which(interpreter, path=BASE_PATH) if "/" not in interpreter else interpreter
+    if found is None or not Path(found).is_file():
+        raise RunLocalError(
+            f"python: {interpreter!r} is not an executable; pass --python PATH naming one that imports mxnet, or `{INSTALL}`"
+        )
+    # Resolve the directories (a symlinked venv) but not the file: a venv's python is a
+    # symlink to the base interpreter, and following it would lose the venv.
+    return os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(found))), os.path.basename(found))
 
 
 def runs_mxnet(the_plan: Plan) -> bool:

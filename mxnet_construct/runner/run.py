@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 from types import FrameType
 from typing import IO, Any, Literal, TypeAlias
 
@@ -24,8 +22,7 @@ from . import admission
 from .audit import DropLog
 from .checkout import CheckoutWorkspace, is_git_clone, use_checkout, without_clone_inputs
 from .faults import resolve_kills
-from .host import BASE_PATH
-from .interpreter import INSTALL, check_python, choose_python, runs_mxnet
+from .interpreter import check_python, choose_python, resolve_python, runs_mxnet
 from .model import Plan, RunLocalError
 from .network import PodNetwork, pod_address
 from .plain import Plain
@@ -64,17 +61,6 @@ def _signals_raise() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def _interpreter(interpreter: str) -> str:
-    found = shutil.which(interpreter, path=BASE_PATH) if "/" not in interpreter else interpreter
-    if found is None or not Path(found).is_file():
-        raise RunLocalError(
-            f"python: {interpreter!r} is not an executable; pass --python PATH naming one that imports mxnet, or `{INSTALL}`"
-        )
-    # Resolve the directories (a symlinked venv) but not the file: a venv's python is a
-    # symlink to the base interpreter, and following it would lose the venv.
-    return os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(found))), os.path.basename(found))
 
 
 def _shown(path: str) -> str:
@@ -216,7 +202,7 @@ def run_local(
         raise RunLocalError(f"restart policy: {err}") from None
     kills = resolve_kills(kill, the_plan.manifests, float(timeout))
     chosen_python, origin = choose_python(python)
-    interpreter = _interpreter(chosen_python)
+    interpreter = resolve_python(chosen_python)
     notes = list(the_plan.notes) + notes
     network = PodNetwork(the_plan, enforce=audit) if chosen == "namespaces" else None
     if chosen == "namespaces":

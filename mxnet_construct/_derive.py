@@ -22,7 +22,7 @@ from constructs import Construct
 
 from . import _checkov, _profile
 from . import contract as c
-from ._render import harden
+from ._render import disruption_budget, harden
 from ._tree import LazyObject, api_object, apply_patches
 from .options import MXNetOptions
 
@@ -280,12 +280,10 @@ class Release:
             from . import _batch
 
             body = _batch.pod_group(self._names, self._options, self.derived().workload_docs)
+        elif kind == "pdb":
+            body = disruption_budget(self._names, self._options, self.derived().pods)
         else:
             body = self._bodies[obj]()
-            if kind == "pdb" and "minAvailable" in body["spec"]:
-                # Only the job lifecycles keep every pod; a long-running budget is a
-                # maxUnavailable, which no count changes.
-                body = {**body, "spec": {**body["spec"], "minAvailable": self.derived().pods}}
         self._body_cache[obj] = (self._generation, body)
         return body
 

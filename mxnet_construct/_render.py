@@ -573,14 +573,15 @@ def network_policy(names: Names, options: MXNetOptions) -> Doc:
     )
 
 
-def disruption_budget(names: Names, options: MXNetOptions) -> Doc:
-    """What a node drain may do to the release's pods; the reasons are in docs/security.md."""
+def disruption_budget(names: Names, options: MXNetOptions, pods: int) -> Doc:
+    """What a node drain may do to the release's ``pods`` pods (the count the final objects
+    run); the reasons are in docs/security.md."""
     # Long-running pods never finish, so keeping all of them would block every drain
     # forever: drains go one pod at a time (Deployments and StatefulSets have the scale
     # subresource maxUnavailable needs). A Job's pods finish, so a drain waits for the run
     # to end rather than stall it; Jobs have no scale subresource, so that is a minAvailable.
     long_running = options.lifecycle == "long-running"
-    budget: Doc = {"maxUnavailable": 1} if long_running else {"minAvailable": c.pods(options)}
+    budget: Doc = {"maxUnavailable": 1} if long_running else {"minAvailable": pods}
     return document(
         "policy/v1",
         "PodDisruptionBudget",

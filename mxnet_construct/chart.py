@@ -176,7 +176,7 @@ class MXNetChart(cdk8s.Chart):
             self.network_policy = release.static(self, "NetworkPolicy", r.network_policy(names, opts))
         if opts.mode == "distributed" and opts.pod_disruption_budget:
             self.pod_disruption_budget = release.lazy(
-                self, "PodDisruptionBudget", lambda: r.disruption_budget(names, opts), "pdb"
+                self, "PodDisruptionBudget", lambda: r.disruption_budget(names, opts, c.pods(opts)), "pdb"
             )
 
     @classmethod

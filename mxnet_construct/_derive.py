@@ -215,9 +215,20 @@ class Release:
     """
 
     def __init__(
-        self, names: c.Names, options: MXNetOptions, *, checkov: bool, collisions: Callable[[], list[str]]
+        self,
+        names: c.Names,
+        options: MXNetOptions,
+        *,
+        checkov: bool,
+        collisions: Callable[[], list[str]],
+        namespace: str | None = None,
+        chart_labels: Mapping[str, str] | None = None,
     ) -> None:
         self._names = names
+        # The chart's namespace and labels, kept in Python: reading them back from the
+        # chart costs a Node round trip per read.
+        self.namespace = namespace
+        self.chart_labels: dict[str, str] = dict(chart_labels or {})
         self._options = options
         self._checkov = checkov
         self._bodies: dict[LazyObject, Callable[[], Doc]] = {}
@@ -240,7 +251,7 @@ class Release:
         from the derived values), ``static`` (nothing; checkov annotations only).
         """
         doc = body()
-        obj = LazyObject(scope, id, doc, self)
+        obj = LazyObject(scope, id, doc, self, namespace=self.namespace, chart_labels=self.chart_labels)
         if self._first is None:
             self._first = obj
         self.identities[id_of(obj)] = identity(doc)
@@ -345,7 +356,7 @@ class Release:
             if problems:
                 raise ValueError("the release's final objects disagree:\n  " + "\n  ".join(problems))
         body = self._body(obj)
-        doc: Doc = {**body, "metadata": obj.header_json()["metadata"]}
+        doc: Doc = {**body, "metadata": obj.metadata_json()}
         if self._kinds[obj] == "workload":
             doc, _ = fill_env(self._patched_workload(doc, obj), self.derived().env, self.built_env)
         else:

@@ -18,7 +18,9 @@ Two kinds, settled by measurement (benchmarks/synth.py):
   methods, JSON patches, then the values derived from the other objects. ``ApiObjectProps``
   has no room for a spec (the jsii kernel drops unknown struct keys) and patch values are
   never resolved, so the object overrides ``to_json``, the method cdk8s calls to render it,
-  as cdk8s's own typed L1 classes do.
+  as cdk8s's own typed L1 classes do. Its metadata is what cdk8s would render (the chart's
+  namespace and labels added), worked out in Python, until someone reads ``metadata``:
+  from then on it is asked of cdk8s, so edits through the metadata API are rendered.
 """
 
 from __future__ import annotations
@@ -75,11 +77,30 @@ class LazyObject(cdk8s.ApiObject):
     worked out after them.
     """
 
-    def __init__(self, scope: Construct, id: str, header: Mapping[str, Any], producer: Producer) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        header: Mapping[str, Any],
+        producer: Producer,
+        *,
+        namespace: str | None = None,
+        chart_labels: Mapping[str, str] | None = None,
+    ) -> None:
         meta: Any = _metadata(header["metadata"])
         super().__init__(scope, id, api_version=header["apiVersion"], kind=header["kind"], metadata=meta)
         self._producer = producer
         self._patches: list[cdk8s.JsonPatch] = []
+        # What cdk8s would render as this object's metadata, worked out in Python from what
+        # the object was created with (cdk8s adds the chart's namespace and labels, ours
+        # win). It holds until someone reads ``metadata``, whose methods edit it in Node.
+        self._metadata_json: dict[str, Any] | None = metadata_json(meta, namespace, chart_labels or {})
+
+    @property
+    def metadata(self) -> cdk8s.ApiObjectMetadataDefinition:
+        """The object's metadata, as on any ``ApiObject`` (labels, annotations, ...)."""
+        self._metadata_json = None
+        return super().metadata
 
     @property
     def json_patches(self) -> tuple[cdk8s.JsonPatch, ...]:
@@ -95,12 +116,36 @@ class LazyObject(cdk8s.ApiObject):
         """The object's final document (cdk8s calls this to render it)."""
         return self._producer.render(self)
 
-    def header_json(self) -> dict[str, Any]:
-        """cdk8s's own rendering of this object, which has no body: ``apiVersion``, ``kind``
-        and the metadata as cdk8s resolves it (chart labels and namespace, metadata API
-        edits). One Node call, where reading ``metadata`` and rendering it takes two."""
+    def metadata_json(self) -> dict[str, Any]:
+        """The object's metadata as cdk8s renders it: chart labels and namespace, and every
+        edit made through :attr:`metadata` (then one Node call asks cdk8s for it)."""
+        if self._metadata_json is not None:
+            return self._metadata_json
         header: dict[str, Any] = super().to_json()
-        return header
+        rendered: dict[str, Any] = header["metadata"]
+        return rendered
+
+
+def _sorted(value: Any) -> Any:
+    """``value`` as cdk8s sanitizes metadata: keys sorted, nulls and empty maps/lists dropped."""
+    if isinstance(value, Mapping):
+        out = {k: v for k, v in ((k, _sorted(value[k])) for k in sorted(value)) if v is not None}
+        return out or None
+    if isinstance(value, list):
+        return [_sorted(v) for v in value] or None
+    return value
+
+
+def metadata_json(meta: Mapping[str, Any], namespace: str | None, chart_labels: Mapping[str, str]) -> dict[str, Any]:
+    """The metadata cdk8s renders for an ``ApiObject`` created with ``meta`` in a chart with
+    ``namespace`` and ``chart_labels`` (the object's own namespace and labels win)."""
+    merged = {
+        **meta,
+        "namespace": meta.get("namespace", namespace),
+        "labels": {**chart_labels, **(meta.get("labels") or {})},
+    }
+    rendered: dict[str, Any] = _sorted(merged) or {}
+    return rendered
 
 
 def apply_patches(doc: dict[str, Any], ops: tuple[cdk8s.JsonPatch, ...]) -> dict[str, Any]:

@@ -133,7 +133,14 @@ class MXNetChart(cdk8s.Chart):
         self.pod_disruption_budget: cdk8s.ApiObject | None = None
         self.pod_group: cdk8s.ApiObject | None = None
         self.job_set: cdk8s.ApiObject | None = None
-        self._release = Release(names, opts, checkov=checkov_skips, collisions=self._name_collisions)
+        self._release = Release(
+            names,
+            opts,
+            checkov=checkov_skips,
+            collisions=self._name_collisions,
+            namespace=namespace,
+            chart_labels=chart_labels,
+        )
         self._build()
 
     def _build(self) -> None:
@@ -236,7 +243,7 @@ class MXNetChart(cdk8s.Chart):
         own = self._release.identities
         seen: dict[tuple[str, str, str | None, str], cdk8s.ApiObject] = {}
         out: list[str] = []
-        namespace = self.namespace
+        namespace = self._release.namespace
         for node in self.node.find_all():
             if not isinstance(node, cdk8s.ApiObject):
                 continue

@@ -118,6 +118,8 @@ class RoleConstruct(PodEdits, Construct):
     @property
     def namespace(self) -> str | None:
         """The namespace of this role's pods (the chart's), or None when chosen at apply time."""
+        if self._release is not None:
+            return self._release.namespace
         return cdk8s.Chart.of(self).namespace
 
     @property
@@ -221,7 +223,7 @@ class RoleConstruct(PodEdits, Construct):
         template = r.pod_template(self._names, self._options, self.component, claim_template=self._uses_claim_template)
         # cdk8s puts the chart's labels on each object's metadata only; teams select pods by
         # them too. Ours win a clash, and selectors never include them, so they can change.
-        chart_labels = cdk8s.Chart.of(self).labels
+        chart_labels = self._release.chart_labels if self._release is not None else cdk8s.Chart.of(self).labels
         if chart_labels:
             template["metadata"]["labels"] = {**chart_labels, **template["metadata"]["labels"]}
         return cast(PodTemplateSpec, template)
@@ -282,7 +284,7 @@ class RoleConstruct(PodEdits, Construct):
             obj = release.lazy(self, "Resource", self._workload_doc, "workload")
             if lifecycle == "job":
                 self._job = obj
-            elif obj.kind == "StatefulSet":
+            elif release.identities[id(obj)][1] == "StatefulSet":
                 self._stateful_set = obj
             else:
                 self._deployment = obj

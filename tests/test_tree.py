@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from mxnet_construct import Entrypoint, LocalFiles, MXNetChart, Persistence
+from mxnet_construct._tree import LazyObject
 from tests.helpers import find, synth
 
 EVERYTHING: dict[str, Any] = {
@@ -121,6 +122,38 @@ def test_metadata_api_takes_effect_on_every_object() -> None:
     docs = synth(chart)
     assert docs and all(d["metadata"]["labels"]["cost-center"] == "ml" for d in docs)
     assert all(d["metadata"]["annotations"]["owner"] == "platform" for d in docs)
+
+
+STANDALONE: dict[str, Any] = {"mode": "standalone", "persistence": Persistence(enabled=True)}
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        *({**EVERYTHING, **extra} for extra in LIFECYCLES),
+        STANDALONE,
+        {**EVERYTHING, "namespace": "ml", "labels": {"team": "vision", "app.kubernetes.io/name": "x"}},
+    ],
+    ids=["long-running", "job", "jobset", "plugins", "standalone", "namespace-labels"],
+)
+def test_metadata_worked_out_in_python_is_what_cdk8s_renders(kwargs: dict[str, Any]) -> None:
+    # Lazy objects render their metadata in Python (no Node call) until someone reads
+    # `metadata`: it must be exactly cdk8s's own rendering of the object's metadata.
+    chart = MXNetChart(cdk8s.App(), "rel", **kwargs)
+    lazy = [obj for obj in chart.api_objects_of_release() if isinstance(obj, LazyObject)]
+    assert lazy
+    for obj in lazy:
+        ours = json.dumps(obj.metadata_json())
+        assert ours == json.dumps(cdk8s.ApiObject.to_json(obj)["metadata"]), obj.node.path
+
+
+def test_a_metadata_edit_after_rendering_still_reaches_the_output() -> None:
+    chart = chart_for(cdk8s.App())
+    assert find(synth(chart), "StatefulSet", "rel-mxnet-worker")["metadata"].get("annotations") is None
+    cdk8s.ApiObject.of(chart.workers).metadata.add_annotation("owner", "platform")
+    meta = find(synth(chart), "StatefulSet", "rel-mxnet-worker")["metadata"]
+    assert meta["annotations"] == {"owner": "platform"}
+    assert meta["labels"]["app.kubernetes.io/component"] == "worker"
 
 
 def test_chart_labels_and_namespace_reach_every_object_through_cdk8s() -> None:

@@ -221,14 +221,14 @@ class Release:
         *,
         checkov: bool,
         collisions: Callable[[], list[str]],
-        namespace: str | None = None,
-        chart_labels: Mapping[str, str] | None = None,
+        namespace: str | None,
+        chart_labels: Mapping[str, str],
     ) -> None:
         self._names = names
         # The chart's namespace and labels, kept in Python: reading them back from the
         # chart costs a Node round trip per read.
         self.namespace = namespace
-        self.chart_labels: dict[str, str] = dict(chart_labels or {})
+        self.chart_labels: dict[str, str] = dict(chart_labels)
         self._options = options
         self._checkov = checkov
         self._bodies: dict[LazyObject, Callable[[], Doc]] = {}
@@ -251,7 +251,7 @@ class Release:
         from the derived values), ``static`` (nothing; checkov annotations only).
         """
         doc = body()
-        obj = LazyObject(scope, id, doc, self, namespace=self.namespace, chart_labels=self.chart_labels)
+        obj = LazyObject(scope, id, doc, self)
         if self._first is None:
             self._first = obj
         self.identities[id_of(obj)] = identity(doc)

@@ -60,6 +60,11 @@ def api_object(scope: Construct, id: str, doc: Mapping[str, Any]) -> cdk8s.ApiOb
 class Producer(Protocol):
     """Renders the :class:`LazyObject` s of one release (see ``_derive.Release``)."""
 
+    namespace: str | None
+    """The chart's namespace, which cdk8s gives every object that names none."""
+    chart_labels: dict[str, str]
+    """The chart's labels, which cdk8s adds to every object's own."""
+
     def render(self, obj: LazyObject) -> dict[str, Any]:
         """The final document of ``obj``."""
         ...
@@ -83,9 +88,6 @@ class LazyObject(cdk8s.ApiObject):
         id: str,
         header: Mapping[str, Any],
         producer: Producer,
-        *,
-        namespace: str | None = None,
-        chart_labels: Mapping[str, str] | None = None,
     ) -> None:
         meta: Any = _metadata(header["metadata"])
         super().__init__(scope, id, api_version=header["apiVersion"], kind=header["kind"], metadata=meta)
@@ -94,7 +96,7 @@ class LazyObject(cdk8s.ApiObject):
         # What cdk8s would render as this object's metadata, worked out in Python from what
         # the object was created with (cdk8s adds the chart's namespace and labels, ours
         # win). It holds until someone reads ``metadata``, whose methods edit it in Node.
-        self._metadata_json: dict[str, Any] | None = metadata_json(meta, namespace, chart_labels or {})
+        self._metadata_json: dict[str, Any] | None = rendered_metadata(meta, producer.namespace, producer.chart_labels)
 
     @property
     def metadata(self) -> cdk8s.ApiObjectMetadataDefinition:
@@ -136,7 +138,9 @@ def _sorted(value: Any) -> Any:
     return value
 
 
-def metadata_json(meta: Mapping[str, Any], namespace: str | None, chart_labels: Mapping[str, str]) -> dict[str, Any]:
+def rendered_metadata(
+    meta: Mapping[str, Any], namespace: str | None, chart_labels: Mapping[str, str]
+) -> dict[str, Any]:
     """The metadata cdk8s renders for an ``ApiObject`` created with ``meta`` in a chart with
     ``namespace`` and ``chart_labels`` (the object's own namespace and labels win)."""
     merged = {

@@ -118,9 +118,7 @@ class RoleConstruct(PodEdits, Construct):
     @property
     def namespace(self) -> str | None:
         """The namespace of this role's pods (the chart's), or None when chosen at apply time."""
-        if self._release is not None:
-            return self._release.namespace
-        return cdk8s.Chart.of(self).namespace
+        return self._release.namespace if self._release is not None else cdk8s.Chart.of(self).namespace
 
     @property
     def replicas(self) -> int:

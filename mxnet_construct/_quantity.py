@@ -63,7 +63,7 @@ def parse_quantity(value: object) -> Decimal:
         return _EXACT.multiply(number, Decimal(1024) ** BINARY_SI[suffix])
     exponent = DECIMAL_SI[suffix] if suffix in DECIMAL_SI else int(suffix[1:])
     if abs(exponent) > _MAX_EXPONENT:
-        raise QuantityError(f"{value!r}: the exponent {exponent} is out of range (at most {_MAX_EXPONENT})")
+        raise QuantityError(f"{value!r}: the exponent {exponent} is out of range (-{_MAX_EXPONENT} to {_MAX_EXPONENT})")
     return _EXACT.scaleb(number, exponent)
 
 

@@ -223,14 +223,20 @@ def check_quantity(field: str, value: object) -> str | int | float:
             fail(field, value, "a quantity must be a finite, non-negative number")
         if isinstance(value, int) and value > INT64_SAFE_MAX:
             fail(field, value, f"a number above {INT64_SAFE_MAX} loses digits in JSON; write it as a string")
-        if value > _quantity.MAX:
-            fail(field, value, f"Kubernetes caps quantities at {_quantity.MAX} (about 8E); use a smaller value")
-        return value
-    if len(value) > 64 or not matches(QUANTITY, value):
-        fail(field, value, "use a Kubernetes quantity such as '500m', '1', '8Gi' or '1.5G'")
-    if value.startswith("-"):
-        fail(field, value, "a quantity must not be negative")
-    if _quantity.parse_quantity(value) > _quantity.MAX:
+    else:
+        if len(value) > 64 or not matches(QUANTITY, value):
+            fail(field, value, "use a Kubernetes quantity such as '500m', '1', '8Gi' or '1.5G'")
+        if value.startswith("-"):
+            fail(field, value, "a quantity must not be negative")
+    # One parse for numbers and strings alike, so whatever reads the quantity later (the
+    # byte floor, PodGroup sums) never meets one this check let through.
+    try:
+        amount = _quantity.parse_quantity(value)
+    except _quantity.QuantityError as err:
+        # The parser's message starts with the value, which fail() already names.
+        reason = str(err).split(": ", 1)[-1]
+        fail(field, value, f"{reason}; use a Kubernetes quantity such as '500m', '1', '8Gi' or '1.5G'")
+    if amount > _quantity.MAX:
         fail(field, value, f"Kubernetes caps quantities at {_quantity.MAX} (about 8E); use a smaller value")
     return value
 

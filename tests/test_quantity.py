@@ -75,6 +75,22 @@ def test_absurd_exponents_are_refused_not_computed() -> None:
         parse_quantity("1e999999999999")
 
 
+@pytest.mark.parametrize("size", [3.178215832447892e-262, "1e200", 1e-150])
+def test_an_exponent_out_of_range_is_an_option_error_naming_the_field(size: Any) -> None:
+    # Found by tests/test_fuzz.py: the option check passed numbers without parsing them, so
+    # the byte floor's parse raised a QuantityError that named no field.
+    with pytest.raises(ValueError, match=r"^persistence\.size: .* the exponent -?\d+ is out of range") as info:
+        Persistence(enabled=True, size=size)
+    assert type(info.value) is not QuantityError
+
+
+def test_an_exponent_out_of_range_in_a_values_file_names_the_values_key() -> None:
+    import cdk8s
+
+    with pytest.raises(ValueError, match=r"persistence\.size.* the exponent -262 is out of range"):
+        MXNetChart.from_helm_values(cdk8s.App(), "rel", {"persistence": {"size": 3.178215832447892e-262}})
+
+
 @pytest.mark.parametrize(
     ("value", "text"),
     [

@@ -7,20 +7,20 @@ labels and namespace, ``add_dependency``, every ``YamlOutputType`` and org-wide
 
 Two kinds, settled by measurement (benchmarks/synth.py):
 
-* :func:`api_object`: a plain ``ApiObject`` whose body never changes after construction
-  (ServiceAccount, headless Service, ConfigMap, claims, policies). The body goes in as JSON
-  patches added first, so a user's later patches apply on top of ours; Node renders it
-  without calling back into Python.
-* :class:`LazyObject`: an object whose document depends on other objects or on methods
-  called after construction (workloads, the JobSet, the PodGroup, the PDB, the scheduler
-  Service). Like a cdk8s-plus workload's ``Lazy`` spec, its document is produced when cdk8s
-  renders it, by the release's :class:`Producer`, from the state at that moment: hooks,
-  methods, JSON patches, then the values derived from the other objects. ``ApiObjectProps``
-  has no room for a spec (the jsii kernel drops unknown struct keys) and patch values are
-  never resolved, so the object overrides ``to_json``, the method cdk8s calls to render it,
-  as cdk8s's own typed L1 classes do. Its metadata is what cdk8s would render (the chart's
-  namespace and labels added), worked out in Python, until someone reads ``metadata``:
-  from then on it is asked of cdk8s, so edits through the metadata API are rendered.
+* :class:`LazyObject`: every object of a release. Like a cdk8s-plus workload's ``Lazy``
+  spec, its document is produced when cdk8s renders it, by the release's
+  :class:`Producer`, from the state at that moment: hooks, methods, JSON patches, then the
+  values derived from the other objects. ``ApiObjectProps`` has no room for a spec (the
+  jsii kernel drops unknown struct keys) and patch values are never resolved, so the
+  object overrides ``to_json``, the method cdk8s calls to render it, as cdk8s's own typed
+  L1 classes do. One callback per object costs less than handing cdk8s a body as a JSON
+  patch (two round trips), so objects whose body never changes are rendered this way too.
+  Its metadata is what cdk8s would render (the chart's namespace and labels added), worked
+  out in Python, until someone reads ``metadata``: from then on it is asked of cdk8s, so
+  edits through the metadata API are rendered.
+* :func:`api_object`: a plain ``ApiObject`` for a document given as it is (the Helm
+  values' ``extraDeploy``). The body goes in as JSON patches added first, so a user's later
+  patches apply on top of it; Node renders it without calling back into Python.
 """
 
 from __future__ import annotations
@@ -90,7 +90,13 @@ class LazyObject(cdk8s.ApiObject):
         producer: Producer,
     ) -> None:
         meta: Any = _metadata(header["metadata"])
-        super().__init__(scope, id, api_version=header["apiVersion"], kind=header["kind"], metadata=meta)
+        # Node is given only what cdk8s reads without asking the object (the name, an explicit
+        # namespace). The labels and annotations reach the document when it is rendered, and
+        # reach Node's metadata only if someone reads ``metadata`` (they would cross twice
+        # otherwise: about 0.3 KB and a type-checked struct per object).
+        self._unsent: dict[str, Any] = {key: meta[key] for key in ("labels", "annotations") if meta.get(key)}
+        node_meta = {key: meta[key] for key in ("name", "namespace") if key in meta}
+        super().__init__(scope, id, api_version=header["apiVersion"], kind=header["kind"], metadata=node_meta)
         self._producer = producer
         self._patches: list[cdk8s.JsonPatch] = []
         # What cdk8s would render as this object's metadata, worked out in Python from what
@@ -102,7 +108,16 @@ class LazyObject(cdk8s.ApiObject):
     def metadata(self) -> cdk8s.ApiObjectMetadataDefinition:
         """The object's metadata, as on any ``ApiObject`` (labels, annotations, ...)."""
         self._metadata_json = None
-        return super().metadata
+        definition = super().metadata
+        # From now on cdk8s renders the metadata, so it must hold what the object was
+        # created with before anyone reads or edits it (ours win over the chart's labels,
+        # as when cdk8s merges them at construction).
+        unsent, self._unsent = self._unsent, {}
+        for key, value in (unsent.get("labels") or {}).items():
+            definition.add_label(key, value)
+        for key, value in (unsent.get("annotations") or {}).items():
+            definition.add_annotation(key, value)
+        return definition
 
     @property
     def json_patches(self) -> tuple[cdk8s.JsonPatch, ...]:

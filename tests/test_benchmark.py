@@ -16,6 +16,7 @@ import pytest
 from tests.helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
+import paired
 import scenarios
 import synth
 
@@ -59,6 +60,16 @@ def test_the_default_release_is_the_issues_release() -> None:
 )
 def test_ratio_is_none_when_a_slope_is_noise(num: float, den: float | None, expected: float | None) -> None:
     assert synth.ratio(num, den) == expected
+
+
+def test_paired_ratio_is_the_median_of_each_pairs_ratio() -> None:
+    # Pair 2 ran in a slow phase of the machine: both sides slowed, its ratio did not.
+    figures = paired.summarize([12.0, 36.0, 15.0], [10.0, 30.0, 10.0])
+    assert figures["ratio_median"] == pytest.approx(1.2)
+    assert (figures["ratio_min"], figures["ratio_max"]) == (pytest.approx(1.2), pytest.approx(1.5))
+    assert (figures["library_ms_median"], figures["baseline_ms_median"]) == (15.0, 10.0)
+    with pytest.raises(ValueError, match="one library and one baseline time per pair"):
+        paired.summarize([1.0], [])
 
 
 def test_slope_is_the_least_squares_slope() -> None:

@@ -156,6 +156,30 @@ def test_a_metadata_edit_after_rendering_still_reaches_the_output() -> None:
     assert meta["labels"]["app.kubernetes.io/component"] == "worker"
 
 
+def test_the_metadata_api_sees_what_the_release_gave_and_edits_win() -> None:
+    # Node learns an object's labels and annotations only when someone reads `metadata`:
+    # from then on it must hold them, and an edit of one of ours wins, as on any ApiObject.
+    chart = chart_for(
+        cdk8s.App(), labels={"team": "vision"}, persistence=Persistence(enabled=True, annotations={"backup": "daily"})
+    )
+    workers = cdk8s.ApiObject.of(chart.workers).metadata
+    assert workers.get_label("app.kubernetes.io/component") == "worker"
+    assert workers.get_label("team") == "vision"
+    workers.add_label("app.kubernetes.io/component", "trainer")
+    assert chart.scheduler is not None and chart.scheduler.persistent_volume_claim is not None
+    chart.scheduler.persistent_volume_claim.metadata.add_annotation("owner", "platform")
+    docs = synth(chart)
+    labels = find(docs, "StatefulSet", "rel-mxnet-worker")["metadata"]["labels"]
+    assert (labels["app.kubernetes.io/component"], labels["team"], labels["app.kubernetes.io/name"]) == (
+        "trainer",
+        "vision",
+        "mxnet",
+    )
+    claim = find(docs, "PersistentVolumeClaim")["metadata"]
+    assert claim["annotations"] == {"backup": "daily", "owner": "platform"}
+    assert claim["labels"]["app.kubernetes.io/component"] == "scheduler"
+
+
 def test_chart_labels_and_namespace_reach_every_object_through_cdk8s() -> None:
     chart = chart_for(cdk8s.App(), namespace="ml", labels={"team": "vision"})
     docs = synth(chart)

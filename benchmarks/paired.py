@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -32,20 +31,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from proctree import descendant_pids
-
-
-def tree_cpu_s(node_pids: Sequence[int]) -> float:
-    """CPU time (user + system) of this process and of jsii's Node processes, in seconds."""
-    ticks = 0
-    for pid in node_pids:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])
-    return time.process_time() + ticks / os.sysconf("SC_CLK_TCK")
+from proctree import cpu_seconds, descendant_pids
 
 
 def timed_ms_per_release(build: Callable[[Any], object], releases: int) -> tuple[float, float]:
@@ -55,12 +41,12 @@ def timed_ms_per_release(build: Callable[[Any], object], releases: int) -> tuple
     with tempfile.TemporaryDirectory() as outdir:
         app = cdk8s.App(outdir=outdir)
         node_pids = descendant_pids()
-        cpu = tree_cpu_s(node_pids)
+        cpu = time.process_time() + cpu_seconds(node_pids)
         start = time.perf_counter()
         build(app)
         app.synth()
         wall = time.perf_counter() - start
-        return wall * 1000 / releases, (tree_cpu_s(node_pids) - cpu) * 1000 / releases
+        return wall * 1000 / releases, (time.process_time() + cpu_seconds(node_pids) - cpu) * 1000 / releases
 
 
 def summarize(library_ms: Sequence[float], baseline_ms: Sequence[float]) -> dict[str, float]:

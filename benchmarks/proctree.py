@@ -8,6 +8,7 @@ process reads the peak RSS of itself and of every descendant just before it exit
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 
 def peak_rss_kb(pid: int | str) -> int:
@@ -32,14 +33,9 @@ def descendant_pids() -> list[int]:
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                # Field 4 is the parent pid; the command name (field 2) may hold spaces,
-                # so split after its closing parenthesis.
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
+        fields = _stat_fields(entry)
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry))
     found: list[int] = []
     todo = [os.getpid()]
     while todo:
@@ -47,3 +43,23 @@ def descendant_pids() -> list[int]:
         found += kids
         todo += kids
     return found
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time of the live processes ``pids`` (not of their children)."""
+    ticks = 0
+    for pid in pids:
+        fields = _stat_fields(pid)
+        if fields is not None:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(pid: int | str) -> list[str] | None:
+    """``/proc/<pid>/stat`` after the command name (fields 3 on: state, ppid, ...), or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            # The command name (field 2) may hold spaces and parentheses: split after the last ")".
+            return stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None

@@ -43,7 +43,14 @@ _EXACT = Context(prec=200)
 
 
 class QuantityError(ValueError):
-    """Text that is not a Kubernetes quantity, or one far outside the representable range."""
+    """Text that is not a Kubernetes quantity, or one far outside the representable range.
+
+    ``reason`` is the message without the value, for callers that name the value themselves.
+    """
+
+    def __init__(self, value: object, reason: str, *, separator: str = " ") -> None:
+        super().__init__(f"{value!r}{separator}{reason}")
+        self.reason = reason
 
 
 def parse_quantity(value: object) -> Decimal:
@@ -53,17 +60,19 @@ def parse_quantity(value: object) -> Decimal:
     Raises :class:`QuantityError` for anything else, booleans included.
     """
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        raise QuantityError(f"{value!r} is not a Kubernetes quantity")
+        raise QuantityError(value, "is not a Kubernetes quantity")
     text = str(value) if not isinstance(value, float) else repr(value)
     match = PATTERN.fullmatch(text)
     if match is None:
-        raise QuantityError(f"{value!r} is not a Kubernetes quantity (e.g. '500m', '8Gi', '1e3', 2)")
+        raise QuantityError(value, "is not a Kubernetes quantity (e.g. '500m', '8Gi', '1e3', 2)")
     number, suffix = Decimal(match["number"]), match["suffix"] or ""
     if suffix in BINARY_SI:
         return _EXACT.multiply(number, Decimal(1024) ** BINARY_SI[suffix])
     exponent = DECIMAL_SI[suffix] if suffix in DECIMAL_SI else int(suffix[1:])
     if abs(exponent) > _MAX_EXPONENT:
-        raise QuantityError(f"{value!r}: the exponent {exponent} is out of range (-{_MAX_EXPONENT} to {_MAX_EXPONENT})")
+        raise QuantityError(
+            value, f"the exponent {exponent} is out of range (-{_MAX_EXPONENT} to {_MAX_EXPONENT})", separator=": "
+        )
     return _EXACT.scaleb(number, exponent)
 
 

@@ -94,29 +94,26 @@ class LazyObject(cdk8s.ApiObject):
         # namespace). The labels and annotations reach the document when it is rendered, and
         # reach Node's metadata only if someone reads ``metadata`` (they would cross twice
         # otherwise: about 0.3 KB and a type-checked struct per object).
-        self._unsent: dict[str, Any] = {key: meta[key] for key in ("labels", "annotations") if meta.get(key)}
+        self._created_with: dict[str, Any] = meta
+        self._metadata_in_node = False
         node_meta = {key: meta[key] for key in ("name", "namespace") if key in meta}
         super().__init__(scope, id, api_version=header["apiVersion"], kind=header["kind"], metadata=node_meta)
         self._producer = producer
         self._patches: list[cdk8s.JsonPatch] = []
-        # What cdk8s would render as this object's metadata, worked out in Python from what
-        # the object was created with (cdk8s adds the chart's namespace and labels, ours
-        # win). It holds until someone reads ``metadata``, whose methods edit it in Node.
-        self._metadata_json: dict[str, Any] | None = rendered_metadata(meta, producer.namespace, producer.chart_labels)
 
     @property
     def metadata(self) -> cdk8s.ApiObjectMetadataDefinition:
         """The object's metadata, as on any ``ApiObject`` (labels, annotations, ...)."""
-        self._metadata_json = None
         definition = super().metadata
-        # From now on cdk8s renders the metadata, so it must hold what the object was
-        # created with before anyone reads or edits it (ours win over the chart's labels,
-        # as when cdk8s merges them at construction).
-        unsent, self._unsent = self._unsent, {}
-        for key, value in (unsent.get("labels") or {}).items():
-            definition.add_label(key, value)
-        for key, value in (unsent.get("annotations") or {}).items():
-            definition.add_annotation(key, value)
+        if not self._metadata_in_node:
+            # From now on cdk8s renders the metadata, so it must hold what the object was
+            # created with before anyone reads or edits it (ours win over the chart's
+            # labels, as when cdk8s merges them at construction).
+            self._metadata_in_node = True
+            for key, value in (self._created_with.get("labels") or {}).items():
+                definition.add_label(key, value)
+            for key, value in (self._created_with.get("annotations") or {}).items():
+                definition.add_annotation(key, value)
         return definition
 
     @property
@@ -135,9 +132,13 @@ class LazyObject(cdk8s.ApiObject):
 
     def metadata_json(self) -> dict[str, Any]:
         """The object's metadata as cdk8s renders it: chart labels and namespace, and every
-        edit made through :attr:`metadata` (then one Node call asks cdk8s for it)."""
-        if self._metadata_json is not None:
-            return self._metadata_json
+        edit made through :attr:`metadata`.
+
+        Until someone reads :attr:`metadata` it is worked out in Python from what the object
+        was created with; from then on one Node call asks cdk8s for it.
+        """
+        if not self._metadata_in_node:
+            return rendered_metadata(self._created_with, self._producer.namespace, self._producer.chart_labels)
         header: dict[str, Any] = super().to_json()
         rendered: dict[str, Any] = header["metadata"]
         return rendered

@@ -233,9 +233,7 @@ def check_quantity(field: str, value: object) -> str | int | float:
     try:
         amount = _quantity.parse_quantity(value)
     except _quantity.QuantityError as err:
-        # The parser's message starts with the value, which fail() already names.
-        reason = str(err).split(": ", 1)[-1]
-        fail(field, value, f"{reason}; use a Kubernetes quantity such as '500m', '1', '8Gi' or '1.5G'")
+        fail(field, value, f"{err.reason}; use a Kubernetes quantity such as '500m', '1', '8Gi' or '1.5G'")
     if amount > _quantity.MAX:
         fail(field, value, f"Kubernetes caps quantities at {_quantity.MAX} (about 8E); use a smaller value")
     return value

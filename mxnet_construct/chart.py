@@ -155,7 +155,7 @@ class MXNetChart(cdk8s.Chart):
             self.service_account = release.static(self, "ServiceAccount", r.service_account(names))
         if opts.gang_scheduler is not None:
             # Created here for its place in the output; its body sums the final pods.
-            self.pod_group = release.lazy(self, "PodGroup", lambda: _batch.pod_group(names, opts, []), "pod-group")
+            self.pod_group = release.derived_object(self, "PodGroup", "pod-group")
         if isinstance(opts.code, LocalFiles):
             self.files_config_map = release.static(self, "FilesConfigMap", r.files_config_map(names, opts.code))
         role_args: dict[str, Any] = {"names": names, "options": opts}
@@ -182,9 +182,7 @@ class MXNetChart(cdk8s.Chart):
         if opts.network_policy.enabled:
             self.network_policy = release.static(self, "NetworkPolicy", r.network_policy(names, opts))
         if opts.mode == "distributed" and opts.pod_disruption_budget:
-            self.pod_disruption_budget = release.lazy(
-                self, "PodDisruptionBudget", lambda: r.disruption_budget(names, opts, c.pods(opts)), "pdb"
-            )
+            self.pod_disruption_budget = release.derived_object(self, "PodDisruptionBudget", "pdb")
 
     @classmethod
     def from_helm_values(

@@ -282,7 +282,7 @@ class RoleConstruct(PodEdits, Construct):
             obj = release.lazy(self, "Resource", self._workload_doc, "workload")
             if lifecycle == "job":
                 self._job = obj
-            elif release.identities[id(obj)][1] == "StatefulSet":
+            elif self.traits.pool:  # the rule _workload_doc builds by
                 self._stateful_set = obj
             else:
                 self._deployment = obj

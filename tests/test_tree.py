@@ -138,7 +138,8 @@ STANDALONE: dict[str, Any] = {"mode": "standalone", "persistence": Persistence(e
 )
 def test_metadata_worked_out_in_python_is_what_cdk8s_renders(kwargs: dict[str, Any]) -> None:
     # Lazy objects render their metadata in Python (no Node call) until someone reads
-    # `metadata`: it must be exactly cdk8s's own rendering of the object's metadata.
+    # `metadata`: it must be exactly cdk8s's own rendering of the object's metadata (which
+    # reads `metadata`, so the object hands its labels and annotations to Node first).
     chart = MXNetChart(cdk8s.App(), "rel", **kwargs)
     lazy = [obj for obj in chart.api_objects_of_release() if isinstance(obj, LazyObject)]
     assert lazy
